@@ -1,0 +1,55 @@
+//! The `weft` command-line interface.
+//!
+//! Each subcommand lives in its own module under `commands/`, with its clap
+//! arguments (`Args`) and an entry point (`run`) that returns the process exit code.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+/// Run batch requests against SaaS APIs, locally.
+#[derive(Debug, Parser)]
+#[command(name = "weft", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check batch specs and report every problem found.
+    Validate(commands::validate::Args),
+    /// Write or check the JSON Schemas generated from the spec types.
+    Schema(commands::schema::Args),
+    /// Evaluate a placeholder template or a JSONata expression.
+    #[command(subcommand)]
+    Eval(commands::eval::Command),
+    /// Serve a recorded HAR file over HTTP.
+    Replay(commands::replay::Args),
+    /// Run a batch spec and print its result and errors.
+    Run(commands::run::Args),
+    /// Manage integrated accounts in the local store.
+    #[command(subcommand)]
+    Accounts(commands::accounts::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Schema(args) => commands::schema::run(args),
+        Command::Eval(command) => commands::eval::run(command),
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Accounts(command) => commands::accounts::run(command),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
