@@ -1,0 +1,92 @@
+//! The document converters against outputs recorded from `@truto/truto-jsonata` by
+//! `tools/golden-converters` (see `tests/data/golden/converters.json`). Cases with a
+//! `spec_difference` carry Weft's expected value, written by hand, and the reason.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use weft_transform::functions::notion::{notion_block_to_markdown, notion_to_markdown};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The golden cases recorded for `function`.
+fn cases(function: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden/converters.json");
+    let golden: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let version = golden["version"].as_str();
+    assert_eq!(
+        version,
+        Some("3.0.6"),
+        "golden file from another package version"
+    );
+    let all = golden["cases"]
+        .as_array()
+        .ok_or("golden cases are not an array")?;
+    let selected: Vec<Value> = all
+        .iter()
+        .filter(|case| case["function"] == function)
+        .cloned()
+        .collect();
+    assert!(!selected.is_empty(), "no golden cases for {function}");
+    Ok(selected)
+}
+
+/// Runs `convert` over every case of `function`, then fails listing each mismatch with
+/// the first differing line.
+fn check_text_cases(
+    function: &str,
+    convert: impl Fn(&Value) -> Result<String, String>,
+) -> TestResult {
+    let mut failures = Vec::new();
+    for case in cases(function)? {
+        let name = case["name"].as_str().unwrap_or("unnamed");
+        let actual = convert(&case["input"]);
+        let failure = match (&actual, case.get("expected").and_then(Value::as_str)) {
+            (Ok(actual), Some(expected)) => first_difference(actual, expected),
+            (Err(_), None) if case.get("reference_error").is_some() => None,
+            (actual, expected) => Some(format!("expected {expected:?}, got {actual:?}")),
+        };
+        if let Some(failure) = failure {
+            failures.push(format!("{name}: {failure}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    Ok(())
+}
+
+fn first_difference(actual: &str, expected: &str) -> Option<String> {
+    if actual == expected {
+        return None;
+    }
+    let actual_lines: Vec<&str> = actual.split('\n').collect();
+    let expected_lines: Vec<&str> = expected.split('\n').collect();
+    let line = (0..actual_lines.len().max(expected_lines.len()))
+        .find(|&i| actual_lines.get(i) != expected_lines.get(i))
+        .unwrap_or(0);
+    Some(format!(
+        "line {}: expected {:?}, got {:?}",
+        line + 1,
+        expected_lines.get(line),
+        actual_lines.get(line)
+    ))
+}
+
+#[test]
+fn notion_pages_match_golden() -> TestResult {
+    check_text_cases("convertNotionToMarkdown", |input| {
+        notion_to_markdown(input).map_err(|error| error.to_string())
+    })
+}
+
+#[test]
+fn notion_single_blocks_match_golden() -> TestResult {
+    check_text_cases("convertNotionToMd", |input| {
+        notion_block_to_markdown(input).map_err(|error| error.to_string())
+    })
+}
