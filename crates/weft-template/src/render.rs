@@ -1,0 +1,120 @@
+//! Rendering templates: strings, arrays and objects, with `$truto_merge`.
+
+use serde_json::{Map, Value};
+
+use crate::placeholder::{self, Placeholder};
+use crate::{TemplateError, js, lookup, merge};
+
+/// The object key whose value is rendered and deep-merged into its object.
+const MERGE_KEY: &str = "$truto_merge";
+
+/// Renders every placeholder in `template` against `context`.
+///
+/// Strings, arrays and objects are rendered recursively; other values are copied.
+/// `Ok(None)` means no value: the template was a string holding one placeholder with
+/// `:undefined` that resolved to nothing. Inside an object such a key is removed, and
+/// inside an array the element becomes null (as `JSON.stringify` prints it).
+///
+/// Fails when a placeholder names an unknown cast, whether or not its path resolves.
+pub fn render(template: &Value, context: &Value) -> Result<Option<Value>, TemplateError> {
+    match template {
+        Value::String(text) => render_text(text, context),
+        Value::Array(items) => render_array(items, context).map(Some),
+        Value::Object(map) => render_object(map, context).map(Some),
+        other => Ok(Some(other.clone())),
+    }
+}
+
+/// Checks every placeholder in `template` (casts included) without rendering it.
+pub fn check(template: &Value) -> Result<(), TemplateError> {
+    match template {
+        Value::String(text) => placeholder::find_all(text)
+            .into_iter()
+            .try_for_each(|range| placeholder::parse(&text[range]).map(|_| ())),
+        Value::Array(items) => items.iter().try_for_each(check),
+        Value::Object(map) => map.values().try_for_each(check),
+        _ => Ok(()),
+    }
+}
+
+fn render_array(items: &[Value], context: &Value) -> Result<Value, TemplateError> {
+    let rendered = items
+        .iter()
+        .map(|item| Ok(render(item, context)?.unwrap_or(Value::Null)))
+        .collect::<Result<Vec<_>, TemplateError>>()?;
+    Ok(Value::Array(rendered))
+}
+
+fn render_object(map: &Map<String, Value>, context: &Value) -> Result<Value, TemplateError> {
+    let mut rendered = Map::new();
+    for (key, value) in map.iter().filter(|(key, _)| *key != MERGE_KEY) {
+        if let Some(value) = render(value, context)? {
+            rendered.insert(key.clone(), value);
+        }
+    }
+    let sources = match map.get(MERGE_KEY) {
+        Some(Value::Array(sources)) => sources.as_slice(),
+        Some(source) => std::slice::from_ref(source),
+        None => &[],
+    };
+    // Results that are not objects (unresolved placeholders, arrays, null) are skipped.
+    for source in sources {
+        if let Some(Value::Object(source)) = render(source, context)? {
+            merge::deep_merge(&mut rendered, source);
+        }
+    }
+    Ok(Value::Object(rendered))
+}
+
+fn render_text(text: &str, context: &Value) -> Result<Option<Value>, TemplateError> {
+    let ranges = placeholder::find_all(text);
+    if let [range] = ranges.as_slice()
+        && range.len() == text.len()
+    {
+        return resolve(&placeholder::parse(text)?, context, true);
+    }
+
+    // Values are inserted literally: `$&` or `$1` in a value is never a pattern.
+    let mut output = String::with_capacity(text.len());
+    let mut copied = 0;
+    for range in ranges {
+        output.push_str(&text[copied..range.start]);
+        let parsed = placeholder::parse(&text[range.clone()])?;
+        if let Some(value) = resolve(&parsed, context, false)? {
+            output.push_str(&js::to_string(&value));
+        }
+        copied = range.end;
+    }
+    output.push_str(&text[copied..]);
+    Ok(Some(Value::String(output)))
+}
+
+/// Resolves one placeholder: the first alternative whose path resolves wins, then the
+/// default, then the missing-value rule (`:undefined`, `:null`, or the text as written).
+fn resolve(
+    placeholder: &Placeholder<'_>,
+    context: &Value,
+    whole: bool,
+) -> Result<Option<Value>, TemplateError> {
+    for alternative in &placeholder.alternatives {
+        let Some(found) = lookup(context, alternative.path) else {
+            continue;
+        };
+        if placeholder.skip_empty_strings && found.as_str() == Some("") {
+            continue;
+        }
+        return Ok(Some(alternative.cast.apply(found, whole)));
+    }
+    if let Some(default) = &placeholder.default {
+        let text = Value::String(default.text.to_owned());
+        return Ok(Some(default.cast.apply(&text, whole)));
+    }
+    let missing = if placeholder.undefined_when_missing {
+        (!whole).then(|| Value::String(String::new()))
+    } else if placeholder.null_when_missing {
+        Some(Value::Null)
+    } else {
+        Some(Value::String(placeholder.text.to_owned()))
+    };
+    Ok(missing)
+}
