@@ -1,0 +1,162 @@
+//! Turns HAR entries into matching rules and ready-to-send responses, checking
+//! every value once at load time so that serving never meets a bad entry.
+
+use axum::body::Bytes;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::Value;
+use url::Url;
+
+use crate::ReplayError;
+use crate::har::{Entry, Har};
+use crate::matcher::{self, BodyRule, Rule};
+
+/// Headers that describe one connection or the recorded transfer rather than the
+/// resource, so replaying them would be wrong. `content-encoding` is dropped
+/// because HAR stores the decoded body; `content-length` is recomputed.
+const SKIPPED_RESPONSE_HEADERS: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "content-encoding",
+];
+
+/// A response ready to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Canned {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// The matching rules and responses of a HAR file, plus its entry count.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub rules: Vec<Rule>,
+    /// Indexed by entry position; `None` for entries that recorded no response.
+    pub responses: Vec<Option<Canned>>,
+}
+
+/// Checks and converts every entry of `har`.
+///
+/// Entries with status 0 (a browser's record of a request that got no response)
+/// are skipped with a warning, because there is nothing to replay.
+pub(crate) fn prepare(har: &Har) -> Result<Prepared, ReplayError> {
+    let mut rules = Vec::new();
+    let mut responses = Vec::new();
+    for (index, entry) in har.log.entries.iter().enumerate() {
+        if entry.response.status == 0 {
+            tracing::warn!(entry = index, url = %entry.request.url, "skipping entry without a response");
+            responses.push(None);
+            continue;
+        }
+        rules.push(rule(index, entry)?);
+        responses.push(Some(canned(index, entry)?));
+    }
+    Ok(Prepared { rules, responses })
+}
+
+fn invalid(index: usize, field: &'static str, value: &str, reason: impl ToString) -> ReplayError {
+    ReplayError::InvalidEntry {
+        index,
+        field,
+        value: matcher::shorten(value).into_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+fn rule(index: usize, entry: &Entry) -> Result<Rule, ReplayError> {
+    let request = &entry.request;
+    let method = Method::from_bytes(request.method.as_bytes())
+        .map_err(|error| invalid(index, "request.method", &request.method, error))?;
+    let url = Url::parse(&request.url)
+        .map_err(|error| invalid(index, "request.url", &request.url, error))?;
+    Ok(Rule {
+        index,
+        method: method.as_str().to_ascii_uppercase(),
+        path: matcher::normalize_path(url.path()),
+        query: matcher::parse_query(url.query()),
+        body: body_rule(entry),
+    })
+}
+
+fn body_rule(entry: &Entry) -> BodyRule {
+    let Some(post_data) = &entry.request.post_data else {
+        return BodyRule::Any;
+    };
+    if post_data.text.is_empty() {
+        return BodyRule::Any;
+    }
+    match serde_json::from_str(&post_data.text) {
+        Ok(Value::Object(keys)) => BodyRule::JsonKeys(keys),
+        _ => BodyRule::Text(post_data.text.clone()),
+    }
+}
+
+fn canned(index: usize, entry: &Entry) -> Result<Canned, ReplayError> {
+    let response = &entry.response;
+    let status = StatusCode::from_u16(response.status).map_err(|error| {
+        invalid(
+            index,
+            "response.status",
+            &response.status.to_string(),
+            error,
+        )
+    })?;
+    let headers = response_headers(index, entry)?;
+    let content = &response.content;
+    let text = content.text.as_deref().unwrap_or_default();
+    let body = match content.encoding.as_deref() {
+        None | Some("") => Bytes::from(text.to_owned()),
+        Some("base64") => BASE64
+            .decode(text.trim())
+            .map(Bytes::from)
+            .map_err(|error| invalid(index, "response.content.text", text, error))?,
+        Some(other) => {
+            return Err(invalid(
+                index,
+                "response.content.encoding",
+                other,
+                "expected 'base64'",
+            ));
+        }
+    };
+    Ok(Canned {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn response_headers(index: usize, entry: &Entry) -> Result<HeaderMap, ReplayError> {
+    let mut headers = HeaderMap::new();
+    for pair in &entry.response.headers {
+        // HTTP/2 pseudo-headers such as `:status` appear in browser recordings.
+        if pair.name.starts_with(':') {
+            continue;
+        }
+        let name = HeaderName::from_bytes(pair.name.as_bytes())
+            .map_err(|error| invalid(index, "response.headers name", &pair.name, error))?;
+        if SKIPPED_RESPONSE_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        let value = HeaderValue::from_str(&pair.value)
+            .map_err(|error| invalid(index, "response.headers value", &pair.value, error))?;
+        headers.append(name, value);
+    }
+    let mime_type = &entry.response.content.mime_type;
+    if !headers.contains_key(header::CONTENT_TYPE) && !mime_type.is_empty() {
+        let value = HeaderValue::from_str(mime_type)
+            .map_err(|error| invalid(index, "response.content.mimeType", mime_type, error))?;
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    Ok(headers)
+}
