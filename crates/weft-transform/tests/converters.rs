@@ -6,8 +6,16 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use weft_transform::functions::notion::{notion_block_to_markdown, notion_to_markdown};
+use weft_transform::functions::{html, markdown};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Golden cases where Weft's output still differs from the reference, with the reason.
+/// Each must still differ, so that a fix shows up here and the entry is removed.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "HTML email: receipt table",
+    "htmd pads the table divider row to the column width",
+)];
 
 /// The golden cases recorded for `function`.
 fn cases(function: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
@@ -42,13 +50,18 @@ fn check_text_cases(
     for case in cases(function)? {
         let name = case["name"].as_str().unwrap_or("unnamed");
         let actual = convert(&case["input"]);
+        let known = KNOWN_DIFFERENCES.iter().any(|(known, _)| *known == name);
         let failure = match (&actual, case.get("expected").and_then(Value::as_str)) {
             (Ok(actual), Some(expected)) => first_difference(actual, expected),
             (Err(_), None) if case.get("reference_error").is_some() => None,
             (actual, expected) => Some(format!("expected {expected:?}, got {actual:?}")),
         };
-        if let Some(failure) = failure {
-            failures.push(format!("{name}: {failure}"));
+        match (failure, known) {
+            (Some(failure), false) => failures.push(format!("{name}: {failure}")),
+            (None, true) => failures.push(format!(
+                "{name}: now matches, remove it from KNOWN_DIFFERENCES"
+            )),
+            _ => {}
         }
     }
     assert!(
@@ -88,5 +101,19 @@ fn notion_pages_match_golden() -> TestResult {
 fn notion_single_blocks_match_golden() -> TestResult {
     check_text_cases("convertNotionToMd", |input| {
         notion_block_to_markdown(input).map_err(|error| error.to_string())
+    })
+}
+
+#[test]
+fn markdown_to_html_matches_golden() -> TestResult {
+    check_text_cases("convertMarkdownToHtml", |input| {
+        Ok(markdown::to_html(input.as_str().unwrap_or_default()))
+    })
+}
+
+#[test]
+fn html_to_markdown_matches_golden() -> TestResult {
+    check_text_cases("convertHtmlToMarkdown", |input| {
+        Ok(html::to_markdown(input.as_str().unwrap_or_default()))
     })
 }
