@@ -32,7 +32,8 @@ pub fn to_markdown(html: &str) -> String {
             |handlers: &dyn Handlers, element: Element| wrap(handlers, element, "~~"),
         )
         .build();
-    // htmd fails only when writing to its own buffer fails, so this falls back to text.
+    // NOTE: htmd returns an error only when writing to its own buffer fails, which this
+    // maps to an empty string.
     converter.convert(html).unwrap_or_default()
 }
 
