@@ -1,0 +1,70 @@
+//! The user-facing progress stream of a batch run.
+
+use serde::Serialize;
+
+/// Sender half of the event stream handed to [`crate::run`].
+pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
+
+/// One step of a batch run, for progress displays and run logs.
+///
+/// Serialised with an `event` tag, for example
+/// `{"event":"page_fetched","node":"page-content","page":0,"records":100}`.
+/// Events never contain account secrets; messages pass through the same redaction as
+/// `errors`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// The batch started with this many nodes.
+    BatchStarted { nodes: usize, concurrency: usize },
+    /// A node began its first run.
+    NodeStarted { node: String },
+    /// One page of a call arrived (`page` counts from 0 within its call).
+    PageFetched {
+        node: String,
+        page: usize,
+        records: usize,
+    },
+    /// A request failed in a retryable way and is sent again after `delay_ms`.
+    Retrying {
+        node: Option<String>,
+        attempt: u32,
+        status: Option<u16>,
+        reason: String,
+        delay_ms: u64,
+    },
+    /// A call or evaluation of a node failed; the same failure is in `errors`.
+    Failed {
+        node: String,
+        status: u16,
+        message: String,
+    },
+    /// A node finished every run, with its totals.
+    NodeFinished {
+        node: String,
+        records: usize,
+        errors: usize,
+    },
+    /// The whole batch finished.
+    BatchFinished {
+        records: usize,
+        errors: usize,
+        elapsed_ms: u64,
+    },
+}
+
+/// Optional event sender; sending never blocks and a closed receiver is ignored.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Events(Option<EventSender>);
+
+impl Events {
+    pub(crate) fn new(sender: Option<EventSender>) -> Self {
+        Events(sender)
+    }
+
+    pub(crate) fn send(&self, event: Event) {
+        if let Some(sender) = &self.0 {
+            let _ = sender.send(event);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Request nodes: `loop_on` expansion, calls with pagination, `recurse`.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use weft_connector::{Call, HttpSend};
+use weft_spec::{Input, PlanNode, RequestNode};
+
+use crate::batch::{Batch, Emission, Position, Work};
+use crate::context::{bind, replace_at};
+use crate::event::Event;
+use crate::failure::{Failure, Site};
+use crate::http::{NodeHttp, url_path};
+
+/// One call of a request node (a loop element, or a recursion on a record).
+pub(crate) struct CallRun {
+    /// Position of the emission the node runs under.
+    base: Position,
+    /// Coordinates inside the emission: loop element, then page and record per level.
+    segment: Vec<usize>,
+    depth: usize,
+    context: Arc<Value>,
+    binding: Map<String, Value>,
+    /// Whether `recurse.config` replaces the node's id, query and body.
+    recursive: bool,
+}
+
+impl CallRun {
+    pub(crate) fn error_position(&self) -> Position {
+        let mut position = self.base.clone();
+        position.push(self.segment.clone());
+        position
+    }
+}
+
+/// Splits one emission into calls: one per `loop_on` element, or a single call.
+pub(crate) fn expand(batch: &Arc<Batch>, node: &PlanNode, _request: &RequestNode, emission: Emission) {
+    let elements = match &node.loop_on {
+        None => vec![(emission.context.clone(), emission.binding.clone())],
+        Some(path) => match loop_elements(path, &emission) {
+            Ok(elements) => elements,
+            Err(failure) => {
+                let site = Site {
+                    binding: emission.binding.clone(),
+                    ..Site::default()
+                };
+                batch.fail(node.index, emission.position.clone(), &failure, &site);
+                return;
+            }
+        },
+    };
+    for (index, (context, binding)) in elements.into_iter().enumerate() {
+        let call = CallRun {
+            base: emission.position.clone(),
+            segment: vec![index],
+            depth: 0,
+            context,
+            binding,
+            recursive: false,
+        };
+        batch.schedule(node.index, Work::Call(call));
+    }
+}
+
+type Element = (Arc<Value>, Map<String, Value>);
+
+/// One context per element of the array at `path`, with the path resolving to the
+/// element itself.
+fn loop_elements(path: &str, emission: &Emission) -> Result<Vec<Element>, Failure> {
+    let items = match weft_template::lookup(&emission.context, path) {
+        Some(Value::Array(items)) => items.clone(),
+        Some(other) => {
+            return Err(Failure::Input(format!(
+                "loop_on path '{path}' resolved to {}, expected an array",
+                type_name(other)
+            )));
+        }
+        None => {
+            return Err(Failure::Input(format!(
+                "loop_on path '{path}' did not resolve to a value"
+            )));
+        }
+    };
+    let elements = items.into_iter().map(|item| {
+        let mut context = (*emission.context).clone();
+        replace_at(&mut context, path, item.clone());
+        let mut binding = emission.binding.clone();
+        binding.insert(path.to_owned(), item);
+        (Arc::new(context), binding)
+    });
+    Ok(elements.collect())
+}
+
+/// Runs one call through every page, storing and emitting records as pages arrive
+/// and scheduling recursive calls.
+pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestNode, run: CallRun) {
+    let prepared = match prepare_call(request, &run) {
+        Ok(prepared) => prepared,
+        Err(failure) => return fail(batch, node, &run, None, &failure, None),
+    };
+    let http: Arc<dyn HttpSend> = Arc::new(NodeHttp {
+        client: batch.http.clone(),
+        node: node.key.clone(),
+    });
+    let connector = batch.target.connector();
+    let account = batch.target.account();
+    let mut next = match connector.prepare(account, &prepared.call, http.clone()).await {
+        Ok(first) => Some(first),
+        Err(error) => return fail(batch, node, &run, None, &error.into(), None),
+    };
+    let mut page = 0;
+    while let Some(http_request) = next.take() {
+        let response = match batch.http.send(Some(&node.key), &http_request).await {
+            Ok(response) => response,
+            Err(error) => {
+                return fail(batch, node, &run, Some(page), &error.into(), Some(&http_request));
+            }
+        };
+        let parsed = connector
+            .parse(account, &prepared.call, &http_request, &response, http.clone())
+            .await;
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                return fail(batch, node, &run, Some(page), &error.into(), Some(&http_request));
+            }
+        };
+        batch.events.send(Event::PageFetched {
+            node: node.key.clone(),
+            page,
+            records: parsed.records.len(),
+        });
+        for (index, record) in parsed.records.into_iter().enumerate() {
+            let record = clean_record(record, prepared.ignore_remote_data);
+            take_record(batch, node, request, &run, [page, index], record);
+        }
+        next = parsed.next;
+        page += 1;
+    }
+}
+
+fn fail(
+    batch: &Batch,
+    node: &PlanNode,
+    run: &CallRun,
+    page: Option<usize>,
+    failure: &Failure,
+    http_request: Option<&weft_connector::HttpRequest>,
+) {
+    let mut position = run.error_position();
+    if let (Some(page), Some(last)) = (page, position.last_mut()) {
+        last.push(page);
+    }
+    let site = Site {
+        method: http_request.map(|request| request.method.clone()),
+        path: http_request.map(|request| url_path(&request.url)),
+        binding: run.binding.clone(),
+    };
+    batch.fail(node.index, position, failure, &site);
+}
+
+/// Stores one record, hands it to the children and recurses on it when `recurse.if`
+/// holds.
+fn take_record(
+    batch: &Arc<Batch>,
+    node: &PlanNode,
+    request: &RequestNode,
+    run: &CallRun,
+    coordinates: [usize; 2],
+    record: Value,
+) {
+    let mut segment = run.segment.clone();
+    segment.extend(coordinates);
+    let mut position = run.base.clone();
+    position.push(segment.clone());
+
+    let context = Arc::new(bind(&run.context, &request.resource_path, record.clone()));
+    let mut binding = run.binding.clone();
+    let (binding_key, summary) = record_summary(&request.resource_path, &record);
+    binding.insert(binding_key, summary);
+
+    batch.store(node.index, position.clone(), record);
+    let emission = Emission {
+        position: position.clone(),
+        context: context.clone(),
+        binding: binding.clone(),
+    };
+    batch.emit(node.index, emission);
+
+    let Some(recurse) = &request.recurse else { return };
+    let recursion = CallRun {
+        base: run.base.clone(),
+        segment,
+        depth: run.depth + 1,
+        context,
+        binding,
+        recursive: true,
+    };
+    match should_recurse(&recurse.condition, &recursion.context) {
+        Ok(false) => {}
+        Ok(true) if recursion.depth > recurse.max_depth => {
+            let failure = Failure::TooDeep {
+                limit: recurse.max_depth,
+            };
+            fail(batch, node, &recursion, None, &failure, None);
+        }
+        Ok(true) => batch.schedule(node.index, Work::Call(recursion)),
+        Err(failure) => fail(batch, node, &recursion, None, &failure, None),
+    }
+}
+
+/// A record's identity for error bindings: its `id` when it has one.
+fn record_summary(resource_path: &[String], record: &Value) -> (String, Value) {
+    let key = format!("resources.{}", resource_path.join("."));
+    match record.get("id") {
+        Some(id) => (format!("{key}.id"), id.clone()),
+        None => (key, record.clone()),
+    }
+}
+
+fn should_recurse(condition: &Value, context: &Value) -> Result<bool, Failure> {
+    let value = weft_template::render(condition, context)
+        .map_err(|error| Failure::Input(format!("invalid recurse.if: {error}")))?;
+    Ok(value == Some(Value::Bool(true)))
+}
+
+struct PreparedCall {
+    call: Call,
+    ignore_remote_data: bool,
+}
+
+/// Renders id, query and body (from `recurse.config` where it replaces them) and
+/// removes `truto_*` query keys.
+fn prepare_call(request: &RequestNode, run: &CallRun) -> Result<PreparedCall, Failure> {
+    let recurse = request.recurse.as_ref().filter(|_| run.recursive);
+    let id = recurse.and_then(|r| r.id.as_ref()).or(request.id.as_ref());
+    let query = recurse.and_then(|r| r.query.as_ref()).or(request.query.as_ref());
+    let body = recurse.and_then(|r| r.body.as_ref()).or(request.body.as_ref());
+
+    let id = id.map(|id| render_id(id, &run.context)).transpose()?.flatten();
+    let mut query = match query {
+        Some(query) => render_query(query, &run.context)?,
+        None => Map::new(),
+    };
+    let body = body
+        .map(|body| render_input(body, &run.context, "body"))
+        .transpose()?
+        .flatten();
+
+    let ignore_remote_data = query
+        .get("truto_ignore_remote_data")
+        .is_some_and(|flag| flag == &Value::Bool(true) || flag == "true");
+    query.retain(|key, _| !key.starts_with("truto_"));
+    let call = Call {
+        resource: request.resource.clone(),
+        method: request.method.clone(),
+        id,
+        query,
+        body,
+    };
+    Ok(PreparedCall {
+        call,
+        ignore_remote_data,
+    })
+}
+
+fn render_id(template: &Value, context: &Value) -> Result<Option<String>, Failure> {
+    let rendered = weft_template::render(template, context)
+        .map_err(|error| Failure::Input(format!("invalid id: {error}")))?;
+    match rendered {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(id)) => Ok(Some(id)),
+        Some(Value::Number(id)) => Ok(Some(id.to_string())),
+        Some(other) => Err(Failure::Input(format!(
+            "id rendered to {}, expected a string",
+            type_name(&other)
+        ))),
+    }
+}
+
+fn render_query(input: &Input, context: &Value) -> Result<Map<String, Value>, Failure> {
+    match render_input(input, context, "query")? {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(query)) => Ok(query),
+        Some(other) => Err(Failure::Input(format!(
+            "query evaluated to {}, expected an object",
+            type_name(&other)
+        ))),
+    }
+}
+
+/// Renders a template, or evaluates a JSONata expression with the context as input.
+/// The evaluation is synchronous: JSONata values never live across an `.await`.
+fn render_input(input: &Input, context: &Value, field: &str) -> Result<Option<Value>, Failure> {
+    match input {
+        Input::Template(template) => weft_template::render(template, context)
+            .map_err(|error| Failure::Input(format!("invalid {field}: {error}"))),
+        Input::Expression(expression) => expression
+            .evaluate(context, &Map::new())
+            .map_err(|error| Failure::Input(format!("{field} expression failed: {error}"))),
+    }
+}
+
+fn clean_record(mut record: Value, ignore_remote_data: bool) -> Value {
+    if ignore_remote_data && let Value::Object(map) = &mut record {
+        map.remove("remote_data");
+    }
+    record
+}
+
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

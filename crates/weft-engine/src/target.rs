@@ -1,0 +1,141 @@
+//! The account and connector a batch runs against.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use weft_connector::{AccountContext, Connector, Registry};
+use weft_store::Account;
+
+use crate::EngineError;
+
+/// The connector and account every call of a batch uses.
+#[derive(Clone)]
+pub struct Target {
+    connector: Arc<Connector>,
+    account: AccountContext,
+    secret_fields: BTreeSet<String>,
+}
+
+impl Target {
+    /// Builds a target from a connector and account data. `secret_fields` adds to the
+    /// connector's own secret fields; those are hidden from templates, events and errors.
+    pub fn new(
+        connector: Arc<Connector>,
+        account: AccountContext,
+        secret_fields: &[String],
+    ) -> Self {
+        let mut secrets: BTreeSet<String> = connector.secret_fields().iter().cloned().collect();
+        secrets.extend(secret_fields.iter().cloned());
+        Target {
+            connector,
+            account,
+            secret_fields: secrets,
+        }
+    }
+
+    /// Builds a target from a stored account, looking its connector up in `registry`.
+    ///
+    /// Fails with [`EngineError::UnknownConnector`] when the registry has no connector
+    /// of the account's connector name.
+    pub fn from_account(account: &Account, registry: &Registry) -> Result<Self, EngineError> {
+        let connector =
+            registry
+                .get(&account.connector)
+                .ok_or_else(|| EngineError::UnknownConnector {
+                    name: account.connector.clone(),
+                    account: account.id.clone(),
+                })?;
+        let context = AccountContext {
+            id: account.id.clone(),
+            context: account.context.clone(),
+            base_url: account.base_url.clone(),
+        };
+        Ok(Target::new(connector, context, &account.secret_fields))
+    }
+
+    /// The connector of this target.
+    pub fn connector(&self) -> &Arc<Connector> {
+        &self.connector
+    }
+
+    /// The account handed to the connector (secrets included).
+    pub fn account(&self) -> &AccountContext {
+        &self.account
+    }
+
+    /// Replaces the base URL override, for example to point at a replay server.
+    pub fn set_base_url(&mut self, base_url: Option<String>) {
+        self.account.base_url = base_url;
+    }
+
+    /// Account context fields that are not secret; placeholders see them at top level.
+    pub(crate) fn public_context(&self) -> Map<String, Value> {
+        self.account
+            .context
+            .iter()
+            .filter(|(key, _)| !self.secret_fields.contains(*key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    }
+
+    /// The redactor for this account's secret values.
+    pub(crate) fn redactor(&self) -> Redactor {
+        let secrets = self
+            .account
+            .context
+            .iter()
+            .filter(|(key, _)| self.secret_fields.contains(*key))
+            .filter_map(|(_, value)| value.as_str())
+            // Very short values would blank out ordinary words in messages.
+            .filter(|value| value.len() >= 4)
+            .map(str::to_owned)
+            .collect();
+        Redactor { secrets }
+    }
+}
+
+/// Replaces secret values wherever they show up in text meant for users.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Redactor {
+    secrets: Vec<String>,
+}
+
+const REDACTED: &str = "[redacted]";
+
+impl Redactor {
+    pub(crate) fn text(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), REDACTED);
+            }
+        }
+        text
+    }
+
+    pub(crate) fn value(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => *text = self.text(text),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.value(item)),
+            Value::Object(map) => map.values_mut().for_each(|item| self.value(item)),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redactor_hides_secrets_in_nested_values() {
+        let redactor = Redactor {
+            secrets: vec!["sk-12345".into()],
+        };
+        let mut value = json!({"a": ["token sk-12345 rejected"], "b": 3});
+        redactor.value(&mut value);
+        assert_eq!(value, json!({"a": ["token [redacted] rejected"], "b": 3}));
+    }
+}
