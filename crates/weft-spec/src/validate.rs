@@ -1,0 +1,177 @@
+//! Validation of a whole body into a [`Plan`].
+
+use serde_json::{Map, Value};
+
+use crate::check::{Report, Site, reject_unknown};
+use crate::diagnostic::{Diagnostic, Diagnostics, Problem};
+use crate::graph::{resolve_parents, topological_order};
+use crate::locate::Locator;
+use crate::node::{Draft, check_node};
+use crate::plan::{NodeKind, Plan, PlanNode};
+
+/// Top-level fields of a body.
+const BODY_FIELDS: [&str; 4] = ["$schema", "integrated_account_id", "args", "resources"];
+
+/// Parses and validates JSON text.
+///
+/// `origin` (usually a file name) prefixes every diagnostic, which also carry the line
+/// and column of the offending value. Fails with every problem found; warnings of a
+/// valid spec are in [`Plan::warnings`].
+pub fn plan_from_str(source: &str, origin: Option<&str>) -> Result<Plan, Diagnostics> {
+    let body: Value = match serde_json::from_str(source) {
+        Ok(body) => body,
+        Err(error) => return Err(Diagnostics(vec![syntax_diagnostic(&error, origin)])),
+    };
+    let locator = Locator::new(source);
+    let place = |diagnostic: &mut Diagnostic| {
+        diagnostic.origin = origin.map(str::to_owned);
+        place(diagnostic, &locator);
+    };
+    match plan_from_value(&body) {
+        Ok(mut plan) => {
+            plan.warnings.iter_mut().for_each(place);
+            Ok(plan)
+        }
+        Err(mut diagnostics) => {
+            diagnostics.0.iter_mut().for_each(place);
+            Err(diagnostics)
+        }
+    }
+}
+
+fn syntax_diagnostic(error: &serde_json::Error, origin: Option<&str>) -> Diagnostic {
+    // serde_json's message ends with " at line L column C"; the position has its own fields.
+    let message = error.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let mut diagnostic = Diagnostic::new(Problem::Syntax { message }, String::new());
+    diagnostic.origin = origin.map(str::to_owned);
+    diagnostic.line = Some(error.line());
+    diagnostic.column = Some(error.column());
+    diagnostic
+}
+
+/// Fills in line and column from the diagnostic's pointer. Unknown fields point at
+/// their key, everything else at the offending value.
+fn place(diagnostic: &mut Diagnostic, locator: &Locator<'_>) {
+    let Some(span) = locator.span(&diagnostic.pointer) else { return };
+    let at_key = matches!(diagnostic.problem, Problem::UnknownField { .. });
+    let offset = if at_key { span.key.unwrap_or(span.value) } else { span.value };
+    let (line, column) = locator.line_column(offset);
+    diagnostic.line = Some(line);
+    diagnostic.column = Some(column);
+}
+
+/// Validates a parsed body. Fails with every problem found, in spec order.
+pub fn plan_from_value(body: &Value) -> Result<Plan, Diagnostics> {
+    let mut report = Report::default();
+    let root = Site { node: None, pointer: String::new(), prefix: String::new() };
+    let Value::Object(map) = body else {
+        report.wrong_type(&root, "body", "a JSON object", body);
+        report.errors[0].pointer = String::new();
+        return Err(Diagnostics(report.errors));
+    };
+    reject_unknown(&mut report, &root, map, &BODY_FIELDS);
+    report.string(&root, map, "$schema");
+    let account = report.required_string(&root, map, "integrated_account_id");
+    let args = args(&mut report, &root, map);
+    let drafts = resources(&mut report, &root, map);
+    let parents = resolve_parents(&mut report, &drafts);
+
+    if !report.errors.is_empty() {
+        report.errors.sort_by_key(|diagnostic| pointer_order(&diagnostic.pointer));
+        return Err(Diagnostics(report.errors));
+    }
+    let nodes = build_nodes(drafts, &parents);
+    Ok(Plan {
+        integrated_account_id: account.unwrap_or_default().to_owned(),
+        args,
+        nodes,
+        warnings: report.warnings,
+    })
+}
+
+/// Sort key that keeps diagnostics in document order of their nodes (`/resources/10`
+/// after `/resources/9`), stable for problems of the same node.
+fn pointer_order(pointer: &str) -> Vec<(u64, String)> {
+    pointer
+        .split('/')
+        .map(|token| match token.parse::<u64>() {
+            Ok(number) => (number, String::new()),
+            Err(_) => (u64::MAX, String::new()),
+        })
+        .take(3)
+        .collect()
+}
+
+fn args(report: &mut Report, root: &Site, map: &Map<String, Value>) -> Value {
+    match map.get("args") {
+        None => Value::Object(Map::new()),
+        Some(value @ Value::Object(_)) => value.clone(),
+        Some(other) => {
+            report.wrong_type(root, "args", "an object", other);
+            Value::Null
+        }
+    }
+}
+
+fn resources(report: &mut Report, root: &Site, map: &Map<String, Value>) -> Vec<Draft> {
+    match map.get("resources") {
+        None => {
+            report.error(root, None, Problem::Missing { field: "resources".to_owned() });
+            Vec::new()
+        }
+        Some(Value::Array(items)) if items.is_empty() => {
+            let problem = Problem::Empty { field: "resources".to_owned() };
+            report.error(root, Some("resources"), problem);
+            Vec::new()
+        }
+        Some(Value::Array(items)) => {
+            items.iter().enumerate().map(|(index, item)| check_node(report, index, item)).collect()
+        }
+        Some(other) => {
+            report.wrong_type(root, "resources", "an array of nodes", other);
+            Vec::new()
+        }
+    }
+}
+
+/// Builds plan nodes in topological order. Requires drafts without errors.
+fn build_nodes(drafts: Vec<Draft>, parents: &[Option<usize>]) -> Vec<PlanNode> {
+    let order = topological_order(parents);
+    let mut position = vec![0; drafts.len()];
+    for (at, spec_index) in order.iter().enumerate() {
+        position[*spec_index] = at;
+    }
+    let mut slots: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
+    let mut nodes: Vec<PlanNode> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(at, spec_index)| {
+            let draft = slots[*spec_index].take()?;
+            let parent = parents[*spec_index].map(|parent| position[parent]);
+            plan_node(at, parent, draft)
+        })
+        .collect();
+    for at in 0..nodes.len() {
+        if let Some(parent) = nodes[at].parent {
+            nodes[parent].children.push(at);
+        }
+    }
+    nodes
+}
+
+fn plan_node(index: usize, parent: Option<usize>, draft: Draft) -> Option<PlanNode> {
+    let kind = draft.kind?;
+    // Unified API resources persist unless told not to; everything else only on request.
+    let persist_by_default = matches!(&kind, NodeKind::Request(request) if request.unified);
+    Some(PlanNode {
+        index,
+        key: draft.key?,
+        name: draft.name,
+        parent,
+        children: Vec::new(),
+        loop_on: draft.loop_on,
+        persist: draft.persist.unwrap_or(persist_by_default),
+        kind,
+    })
+}
