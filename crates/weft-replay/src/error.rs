@@ -29,7 +29,7 @@ pub enum ReplayError {
         /// JSON path of the field being read, such as `log.entries[3].response.status`,
         /// or `.` when the problem is in the JSON syntax itself.
         field: String,
-        /// What serde_json reported.
+        /// The serde_json message, without its position.
         message: String,
     },
 
@@ -43,7 +43,7 @@ pub enum ReplayError {
         field: &'static str,
         /// The rejected value, shortened when long.
         value: String,
-        /// Why the value was rejected.
+        /// The reason for rejecting the value.
         reason: String,
     },
 
@@ -72,7 +72,7 @@ pub enum ReplayError {
     Serve {
         /// The address the server listened on.
         addr: SocketAddr,
-        /// What went wrong.
+        /// The error message.
         message: String,
     },
 }

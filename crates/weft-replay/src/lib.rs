@@ -2,9 +2,9 @@
 //! be tested against recorded API traffic without reaching the real API.
 //!
 //! [`Har`] is the parsed file ([`Har::from_path`], or `str::parse`). [`serve`] checks
-//! every entry, binds a loopback socket and answers each request with the most
-//! specific recorded entry that matches it, returning a [`ReplayServer`] that
-//! reports its address, the requests it received and how often each entry answered.
+//! every entry, binds a loopback socket and responds to each request with the most
+//! specific recorded entry that matches it. It returns a [`ReplayServer`] that
+//! reports its address, the requests it received and how often each entry was served.
 //!
 //! # Matching
 //!
@@ -19,7 +19,7 @@
 //!   request body exactly.
 //!
 //! Among matching entries the ones with the most recorded query parameters and body
-//! keys win. Equally specific entries answer in file order, one per request, and the
+//! keys win. Equally specific entries are served in file order, one per request, and the
 //! last one repeats. A request that matches nothing gets a 404 whose JSON body names
 //! the closest entries and how they differ.
 

@@ -1,4 +1,4 @@
-//! Request matching: which recorded entries answer an incoming request.
+//! Request matching: which recorded entries can serve an incoming request.
 //!
 //! An entry matches when the method and the percent-decoded path are equal, every
 //! query parameter in the entry's URL is in the request with the same value, and,
@@ -31,7 +31,7 @@ pub(crate) struct Rule {
     pub body: BodyRule,
 }
 
-/// What a recorded body requires of a request body.
+/// The condition a recorded body puts on a request body.
 #[derive(Debug, Clone)]
 pub(crate) enum BodyRule {
     /// No body was recorded, so any request body matches.

@@ -15,7 +15,7 @@ use crate::matcher::{self, BodyRule, Rule};
 
 /// Headers that describe one connection or the recorded transfer rather than the
 /// resource, so replaying them would be wrong. `content-encoding` is dropped
-/// because HAR stores the decoded body; `content-length` is recomputed.
+/// because HAR stores the decoded body, and `content-length` is recomputed.
 const SKIPPED_RESPONSE_HEADERS: [&str; 10] = [
     "connection",
     "keep-alive",
@@ -37,11 +37,11 @@ pub(crate) struct Canned {
     pub body: Bytes,
 }
 
-/// The matching rules and responses of a HAR file, plus its entry count.
+/// The matching rules and responses of a HAR file.
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub rules: Vec<Rule>,
-    /// Indexed by entry position; `None` for entries that recorded no response.
+    /// Indexed by entry position, with `None` for entries that recorded no response.
     pub responses: Vec<Option<Canned>>,
 }
 

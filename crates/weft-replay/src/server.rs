@@ -1,4 +1,4 @@
-//! The HTTP server that answers requests from recorded entries.
+//! The HTTP server that responds to requests with recorded entries.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -44,7 +44,7 @@ pub struct LoggedRequest {
     pub headers: HeaderMap,
     /// The request body, as UTF-8 with invalid bytes replaced.
     pub body: String,
-    /// The entry that answered, or `None` when the server returned 404.
+    /// The entry that was served, or `None` when the server returned 404.
     pub entry: Option<usize>,
     /// The status code sent back.
     pub status: StatusCode,
@@ -103,7 +103,7 @@ pub async fn serve(har: Har, listen: SocketAddr) -> Result<ReplayServer, ReplayE
 
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        // An error from `stopped` means the ReplayServer was dropped: stop as well.
+        // An error from `stopped` means the ReplayServer was dropped, so stop as well.
         let signal = async move {
             let _ = stopped.await;
         };
@@ -121,22 +121,22 @@ pub async fn serve(har: Har, listen: SocketAddr) -> Result<ReplayServer, ReplayE
 }
 
 impl ReplayServer {
-    /// The address the server listens on, with the port the system chose.
+    /// Returns the address the server listens on, with the port the system chose.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// The server's URL without a trailing slash, such as `http://127.0.0.1:41234`.
+    /// Returns the server's URL without a trailing slash, such as `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    /// Every request received so far, in arrival order.
+    /// Returns every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.counters().log.clone()
     }
 
-    /// The requests that matched no entry and got a 404.
+    /// Returns the requests that matched no entry and got a 404.
     pub fn unmatched(&self) -> Vec<LoggedRequest> {
         let counters = self.shared.counters();
         counters
@@ -147,7 +147,7 @@ impl ReplayServer {
             .collect()
     }
 
-    /// How many times each entry answered, indexed like `log.entries`.
+    /// Returns how many times each entry was served, indexed like `log.entries`.
     pub fn hit_counts(&self) -> Vec<usize> {
         self.shared.counters().hits.clone()
     }
