@@ -1,0 +1,191 @@
+//! `/integrated-account`: the token environment's accounts, secrets redacted.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use weft::store::{Account, AccountStatus, AccountUpdate, NewAccount};
+
+use crate::app::{AppState, body_bytes, parse_json};
+use crate::error::{ApiError, ErrorBody};
+use crate::execute::blocking;
+
+/// Body of `POST /integrated-account`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    /// Connector name, for example `notion`.
+    pub connector: String,
+    /// Credentials and instance settings; the connector's secret fields are encrypted.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub context: Map<String, Value>,
+    /// Base URL replacing the connector's default.
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// Body of `PATCH /integrated-account/{id}`; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccount {
+    /// A JSON merge patch for the context: `null` removes a key.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<Map<String, Value>>,
+    /// New base URL; `null` removes the override.
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub base_url: Option<Option<String>>,
+    /// New status: active, needs_reauth, connecting, validation_error, post_install_error.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+/// Lists the accounts of the token's environment.
+#[utoipa::path(get, path = "/integrated-account", tag = "accounts",
+    responses((status = 200, description = "`{result: [account], next_cursor: null}`", body = Object),
+              (status = 401, description = "bad token", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.authenticate(&headers).await?;
+    let store = state.executor.store().clone();
+    let accounts = blocking(move || store.list_accounts(Some(&caller.environment))).await??;
+    let result: Vec<Value> = accounts.iter().map(Account::redacted).collect();
+    Ok(Json(json!({ "result": result, "next_cursor": null })))
+}
+
+/// Returns one account of the token's environment.
+#[utoipa::path(get, path = "/integrated-account/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    responses((status = 200, description = "the account, secrets redacted", body = Object),
+              (status = 404, description = "missing or in another environment", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let environment = state.authenticate(&headers).await?.environment;
+    let account = visible(&state, &id, &environment).await?;
+    Ok(Json(account.redacted()))
+}
+
+/// Creates an account in the token's environment.
+#[utoipa::path(post, path = "/integrated-account", tag = "accounts",
+    request_body = CreateAccount,
+    responses((status = 201, description = "the new account, secrets redacted", body = Object),
+              (status = 400, description = "invalid body or unknown connector", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let environment = state.authenticate(&headers).await?.environment;
+    let body: CreateAccount = decode(&body_bytes(body, state.config.body_limit)?)?;
+    let connector = state
+        .executor
+        .registry()
+        .get(&body.connector)
+        .ok_or_else(|| {
+            let known = state.executor.registry().names().join(", ");
+            let message = format!("unknown connector '{}' (known: {known})", body.connector);
+            ApiError::new(StatusCode::BAD_REQUEST, "unknown_connector", message)
+        })?;
+    let new = NewAccount {
+        environment,
+        connector: body.connector,
+        context: body.context,
+        base_url: body.base_url,
+        secret_fields: connector.secret_fields().to_vec(),
+    };
+    let store = state.executor.store().clone();
+    let account = blocking(move || store.create_account(new)).await??;
+    Ok((StatusCode::CREATED, Json(account.redacted())))
+}
+
+/// Changes an account of the token's environment.
+#[utoipa::path(patch, path = "/integrated-account/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    request_body = UpdateAccount,
+    responses((status = 200, description = "the changed account, secrets redacted", body = Object),
+              (status = 404, description = "missing or in another environment", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let environment = state.authenticate(&headers).await?.environment;
+    let body: UpdateAccount = decode(&body_bytes(body, state.config.body_limit)?)?;
+    let status = match &body.status {
+        Some(text) => Some(
+            text.parse::<AccountStatus>()
+                .map_err(ApiError::invalid_body)?,
+        ),
+        None => None,
+    };
+    visible(&state, &id, &environment).await?;
+    let update = AccountUpdate {
+        context: body.context,
+        base_url: body.base_url,
+        status,
+        ..AccountUpdate::default()
+    };
+    let store = state.executor.store().clone();
+    let account = blocking(move || store.update_account(&id, update)).await??;
+    Ok(Json(account.redacted()))
+}
+
+/// Deletes an account of the token's environment and returns it.
+#[utoipa::path(delete, path = "/integrated-account/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "account id")),
+    responses((status = 200, description = "the deleted account, secrets redacted", body = Object),
+              (status = 404, description = "missing or in another environment", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let environment = state.authenticate(&headers).await?.environment;
+    let account = visible(&state, &id, &environment).await?;
+    let store = state.executor.store().clone();
+    blocking(move || store.delete_account(&id)).await??;
+    Ok(Json(account.redacted()))
+}
+
+/// The account when it exists in `environment`; 404 otherwise, the same either way.
+async fn visible(state: &AppState, id: &str, environment: &str) -> Result<Account, ApiError> {
+    let store = state.executor.store().clone();
+    let owned = id.to_owned();
+    let account = blocking(move || store.get_account(&owned)).await??;
+    account
+        .filter(|account| account.environment == environment)
+        .ok_or_else(|| ApiError::account_not_found(id))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = parse_json(bytes)?;
+    serde_json::from_value(value)
+        .map_err(|error| ApiError::invalid_body(format!("invalid body: {error}")))
+}

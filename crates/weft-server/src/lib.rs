@@ -1,0 +1,173 @@
+//! The local HTTP server of Weft: answers Truto's `POST /batch-request` so that tools
+//! written against Truto work against a local Weft unchanged, plus the
+//! `/integrated-account` endpoints, `/health` and `/openapi.json`.
+//!
+//! [`Server::new`] takes an open [`Store`], a connector [`Registry`] and a
+//! [`ServerConfig`]; [`Server::run`] serves on a bound listener until the shutdown
+//! future completes, then lets running batches finish for at most
+//! [`ServerConfig::shutdown_grace`].
+//!
+//! - Auth: `Authorization: Bearer <token>`; the token's environment scopes every
+//!   account lookup, and an account elsewhere is answered exactly like a missing one.
+//! - Errors: `{statusCode, error, message, code}` ([`ErrorBody`]) with a stable code.
+//! - `Idempotency-Key`: answers are kept 24 hours in `<data-dir>/idempotency.redb`.
+//! - Every batch is recorded in the store's run history ([`Executor`]).
+
+mod accounts;
+mod app;
+mod batch;
+mod error;
+mod execute;
+mod idempotency;
+mod openapi;
+mod refresh;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use weft::{Engine, Options, Registry, Store};
+
+pub use batch::{BatchResponse, REPLAYED_HEADER, RUN_ID_HEADER};
+pub use error::{ApiError, ErrorBody, ServerError};
+pub use execute::{Executor, FinishedRun};
+pub use idempotency::{IDEMPOTENCY_FILE, IDEMPOTENCY_TTL_HOURS};
+pub use openapi::openapi;
+
+/// Default request body limit: 5 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
+
+/// Limits and tunables of the server.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    pub body_limit: usize,
+    /// Batches of one API token running at once; further requests wait their turn.
+    pub per_token_concurrency: usize,
+    /// How long running batches may take to finish after shutdown starts.
+    pub shutdown_grace: Duration,
+    /// Engine options for every batch.
+    pub engine: Options,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            body_limit: DEFAULT_BODY_LIMIT,
+            per_token_concurrency: 16,
+            shutdown_grace: Duration::from_secs(30),
+            engine: Options::default(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Returns this configuration with another body limit, in bytes.
+    pub fn with_body_limit(mut self, bytes: usize) -> ServerConfig {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Returns this configuration with another per-token concurrency limit (at least 1).
+    pub fn with_per_token_concurrency(mut self, batches: usize) -> ServerConfig {
+        self.per_token_concurrency = batches.max(1);
+        self
+    }
+
+    /// Returns this configuration with another shutdown grace period.
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> ServerConfig {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Returns this configuration with other engine options.
+    pub fn with_engine(mut self, options: Options) -> ServerConfig {
+        self.engine = options;
+        self
+    }
+}
+
+/// The HTTP server, ready to run.
+pub struct Server {
+    router: axum::Router,
+    grace: Duration,
+}
+
+impl Server {
+    /// Builds the server over an open store; opens the idempotency database in the
+    /// store's data directory.
+    pub fn new(
+        store: Arc<Store>,
+        registry: Arc<Registry>,
+        config: ServerConfig,
+    ) -> Result<Server, ServerError> {
+        let engine = Engine::new(config.engine.clone())?;
+        let idempotency = idempotency::Idempotency::open(store.dir())?;
+        let grace = config.shutdown_grace;
+        let executor = Executor::new(store, registry, engine);
+        let state = app::AppState::new(executor, idempotency, config);
+        Ok(Server {
+            router: app::router(state),
+            grace,
+        })
+    }
+
+    /// The router, for embedding or for tests.
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then stops accepting
+    /// connections and waits up to the grace period for running requests.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down; waiting for running requests");
+            let _ = started_tx.send(());
+        };
+        let serve = axum::serve(listener, self.router).with_graceful_shutdown(signal);
+        let deadline = async move {
+            if started_rx.await.is_ok() {
+                tokio::time::sleep(self.grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            served = serve => served.map_err(ServerError::Serve),
+            () = deadline => {
+                tracing::warn!(grace_s = self.grace.as_secs(), "grace period over; dropping running requests");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,175 @@
+//! A real server on 127.0.0.1:0 over a store in a temp folder, the repository's Notion
+//! connector, and a replay server answering from `examples/notion/workspace.har`.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use weft::Registry;
+use weft::replay::{Har, ReplayServer};
+use weft::store::{Account, NewAccount, Store, StoreOptions};
+use weft_server::{Server, ServerConfig};
+
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// The Notion token of the test account; it must never show up in an answer.
+pub const SECRET: &str = "secret_notion_token_0123456789";
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}
+
+pub struct Harness {
+    pub url: String,
+    pub store: Arc<Store>,
+    pub replay: ReplayServer,
+    pub client: reqwest::Client,
+    /// Token of environment `prod`.
+    pub token: String,
+    /// Token of environment `staging`.
+    pub other_token: String,
+    /// Notion account in `prod`.
+    pub account: Account,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn start() -> TestResult<Harness> {
+        Harness::with_config(ServerConfig::default()).await
+    }
+
+    pub async fn with_config(config: ServerConfig) -> TestResult<Harness> {
+        let dir = tempfile::tempdir()?;
+        let store = Arc::new(Store::open_with(
+            dir.path(),
+            &StoreOptions::key_file_only(),
+        )?);
+        let (registry, errors) = Registry::load(&[repo_path("connectors")]);
+        assert!(errors.is_empty(), "connectors failed to load: {errors:?}");
+        let registry = Arc::new(registry);
+        let har = Har::from_path(repo_path("examples/notion/workspace.har"))?;
+        let replay = weft::replay::serve(har, ([127, 0, 0, 1], 0).into()).await?;
+
+        store.create_environment("prod")?;
+        store.create_environment("staging")?;
+        let token = issue(&store, "prod")?;
+        let other_token = issue(&store, "staging")?;
+        let account = notion_account(&store, &registry, "prod", &replay)?;
+
+        let server = Server::new(store.clone(), registry, config)?;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            server.run(listener, shutdown).await.expect("server failed");
+        });
+        Ok(Harness {
+            url,
+            store,
+            replay,
+            client: reqwest::Client::new(),
+            token,
+            other_token,
+            account,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        })
+    }
+
+    /// The example batch with its account id replaced by the test account's.
+    pub fn example_batch(&self) -> TestResult<Value> {
+        example_batch(&self.account.id)
+    }
+
+    pub async fn post_batch(
+        &self,
+        token: &str,
+        body: &Value,
+        key: Option<&str>,
+    ) -> TestResult<reqwest::Response> {
+        let mut request = self
+            .client
+            .post(format!("{}/batch-request", self.url))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        Ok(request.send().await?)
+    }
+
+    /// Upstream requests answered by the replay server so far.
+    pub fn upstream_hits(&self) -> usize {
+        self.replay.hit_counts().iter().sum()
+    }
+
+    pub async fn stop(mut self) -> TestResult {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await?;
+        }
+        Ok(())
+    }
+}
+
+pub fn example_batch(account_id: &str) -> TestResult<Value> {
+    let text = std::fs::read_to_string(repo_path("examples/notion/page-to-markdown.json"))?;
+    let mut body: Value = serde_json::from_str(&text)?;
+    body["integrated_account_id"] = json!(account_id);
+    Ok(body)
+}
+
+pub fn issue(store: &Store, environment: &str) -> TestResult<String> {
+    let new = weft::store::NewApiToken {
+        environment: environment.to_owned(),
+        name: format!("{environment}-tests"),
+        expires_at: None,
+    };
+    Ok(store.create_api_token(new)?.secret)
+}
+
+pub fn notion_account(
+    store: &Store,
+    registry: &Registry,
+    environment: &str,
+    replay: &ReplayServer,
+) -> TestResult<Account> {
+    let connector = registry.get("notion").ok_or("no notion connector")?;
+    let mut context = Map::new();
+    for field in connector.secret_fields() {
+        context.insert(field.clone(), json!(SECRET));
+    }
+    let mut new = NewAccount::new("notion", context);
+    new.environment = environment.to_owned();
+    new.base_url = Some(replay.base_url());
+    new.secret_fields = connector.secret_fields().to_vec();
+    Ok(store.create_account(new)?)
+}
+
+/// Reads an error answer and checks its shape.
+pub async fn error_body(response: reqwest::Response, status: u16, code: &str) -> TestResult<Value> {
+    assert_eq!(response.status().as_u16(), status);
+    let body: Value = response.json().await?;
+    assert_eq!(body["statusCode"], json!(status), "{body}");
+    assert_eq!(body["code"], json!(code), "{body}");
+    assert!(
+        body["error"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
+    Ok(body)
+}
