@@ -102,7 +102,9 @@ impl Batch {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent counters (every update is a
         // single statement), so a poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// Starts every root node and waits until every node has finished.
@@ -226,7 +228,8 @@ impl Batch {
         let mut spawns = Vec::new();
         while let Some(index) = ready.pop() {
             self.finish_node(state, index);
-            let failed_empty = state.nodes[index].emitted == 0 && state.nodes[index].error_count > 0;
+            let failed_empty =
+                state.nodes[index].emitted == 0 && state.nodes[index].error_count > 0;
             for &child in &self.plan.nodes[index].children {
                 state.nodes[child].parent_finished = true;
                 if failed_empty {

@@ -3,13 +3,10 @@
 //! Failures of single calls never stop a batch: they become entries of
 //! [`crate::BatchOutput::errors`].
 
-/// Why a batch could not start.
+/// Errors that stop a batch before any call runs.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngineError {
-    /// The account names a connector that is not in the registry.
-    #[error("unknown connector '{name}' for account '{account}'")]
-    UnknownConnector { name: String, account: String },
     /// The HTTP client could not be built (for example the TLS backend failed to load).
     #[error("failed to build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),

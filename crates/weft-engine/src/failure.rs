@@ -159,7 +159,10 @@ mod tests {
         let record = error_record(&failure, &Site::default(), &Redactor::default());
         assert_eq!(record["statusCode"], 424);
         assert_eq!(record["error"], "Failed Dependency");
-        assert_eq!(record["message"], "node 'pages' failed and produced no records");
+        assert_eq!(
+            record["message"],
+            "node 'pages' failed and produced no records"
+        );
         assert!(record.get("truto_is_remote_error").is_none());
     }
 }

@@ -102,7 +102,13 @@ impl HttpClient {
             Ok(response) => (Some(response.status), format!("status {}", response.status)),
             Err(error) => (None, self.redactor.text(&error.to_string())),
         };
-        tracing::debug!(node, attempt, status, delay_ms = delay.as_millis() as u64, "retrying");
+        tracing::debug!(
+            node,
+            attempt,
+            status,
+            delay_ms = delay.as_millis() as u64,
+            "retrying"
+        );
         self.events.send(Event::Retrying {
             node: node.map(str::to_owned),
             attempt,
@@ -114,16 +120,22 @@ impl HttpClient {
 
     /// One attempt, holding a permit of the batch's concurrency limit while it runs.
     async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, Transport> {
-        let _permit = self.permits.acquire().await.map_err(|_| Transport::Invalid {
-            message: "the batch is shutting down".into(),
-        })?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Transport::Invalid {
+                message: "the batch is shutting down".into(),
+            })?;
         let path = url_path(&request.url);
-        let response = self.build(request)?.send().await.map_err(|error| {
-            Transport::Connection {
-                path: path.clone(),
-                message: describe(error),
-            }
-        })?;
+        let response =
+            self.build(request)?
+                .send()
+                .await
+                .map_err(|error| Transport::Connection {
+                    path: path.clone(),
+                    message: describe(error),
+                })?;
         self.read(response, path).await
     }
 
@@ -155,17 +167,23 @@ impl HttpClient {
             path,
             limit: self.max_body,
         };
-        if response.content_length().is_some_and(|len| len > self.max_body as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_body as u64)
+        {
             return Err(too_large(path));
         }
         let status = response.status().as_u16();
         let headers = header_pairs(response.headers());
         let mut body = Vec::new();
         loop {
-            let chunk = response.chunk().await.map_err(|error| Transport::Connection {
-                path: path.clone(),
-                message: describe(error),
-            })?;
+            let chunk = response
+                .chunk()
+                .await
+                .map_err(|error| Transport::Connection {
+                    path: path.clone(),
+                    message: describe(error),
+                })?;
             let Some(chunk) = chunk else { break };
             if body.len() + chunk.len() > self.max_body {
                 return Err(too_large(path));

@@ -34,7 +34,12 @@ impl CallRun {
 }
 
 /// Splits one emission into calls: one per `loop_on` element, or a single call.
-pub(crate) fn expand(batch: &Arc<Batch>, node: &PlanNode, _request: &RequestNode, emission: Emission) {
+pub(crate) fn expand(
+    batch: &Arc<Batch>,
+    node: &PlanNode,
+    _request: &RequestNode,
+    emission: Emission,
+) {
     let elements = match &node.loop_on {
         None => vec![(emission.context.clone(), emission.binding.clone())],
         Some(path) => match loop_elements(path, &emission) {
@@ -104,7 +109,10 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
     });
     let connector = batch.target.connector();
     let account = batch.target.account();
-    let mut next = match connector.prepare(account, &prepared.call, http.clone()).await {
+    let mut next = match connector
+        .prepare(account, &prepared.call, http.clone())
+        .await
+    {
         Ok(first) => Some(first),
         Err(error) => return fail(batch, node, &run, None, &error.into(), None),
     };
@@ -113,16 +121,36 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
         let response = match batch.http.send(Some(&node.key), &http_request).await {
             Ok(response) => response,
             Err(error) => {
-                return fail(batch, node, &run, Some(page), &error.into(), Some(&http_request));
+                return fail(
+                    batch,
+                    node,
+                    &run,
+                    Some(page),
+                    &error.into(),
+                    Some(&http_request),
+                );
             }
         };
         let parsed = connector
-            .parse(account, &prepared.call, &http_request, &response, http.clone())
+            .parse(
+                account,
+                &prepared.call,
+                &http_request,
+                &response,
+                http.clone(),
+            )
             .await;
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
-                return fail(batch, node, &run, Some(page), &error.into(), Some(&http_request));
+                return fail(
+                    batch,
+                    node,
+                    &run,
+                    Some(page),
+                    &error.into(),
+                    Some(&http_request),
+                );
             }
         };
         batch.events.send(Event::PageFetched {
@@ -187,7 +215,9 @@ fn take_record(
     };
     batch.emit(node.index, emission);
 
-    let Some(recurse) = &request.recurse else { return };
+    let Some(recurse) = &request.recurse else {
+        return;
+    };
     let recursion = CallRun {
         base: run.base.clone(),
         segment,
@@ -234,10 +264,17 @@ struct PreparedCall {
 fn prepare_call(request: &RequestNode, run: &CallRun) -> Result<PreparedCall, Failure> {
     let recurse = request.recurse.as_ref().filter(|_| run.recursive);
     let id = recurse.and_then(|r| r.id.as_ref()).or(request.id.as_ref());
-    let query = recurse.and_then(|r| r.query.as_ref()).or(request.query.as_ref());
-    let body = recurse.and_then(|r| r.body.as_ref()).or(request.body.as_ref());
+    let query = recurse
+        .and_then(|r| r.query.as_ref())
+        .or(request.query.as_ref());
+    let body = recurse
+        .and_then(|r| r.body.as_ref())
+        .or(request.body.as_ref());
 
-    let id = id.map(|id| render_id(id, &run.context)).transpose()?.flatten();
+    let id = id
+        .map(|id| render_id(id, &run.context))
+        .transpose()?
+        .flatten();
     let mut query = match query {
         Some(query) => render_query(query, &run.context)?,
         None => Map::new(),

@@ -34,7 +34,9 @@ pub(crate) fn run(batch: &Arc<Batch>, node: &PlanNode, emission: Emission) {
     let path = binding_path(node);
     let items = path
         .iter()
-        .fold(&emission.context["resources"], |value, key| &value[key.as_str()])
+        .fold(&emission.context["resources"], |value, key| {
+            &value[key.as_str()]
+        })
         .as_array()
         .cloned()
         .unwrap_or_default();

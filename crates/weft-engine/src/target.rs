@@ -4,10 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use weft_connector::{AccountContext, Connector, Registry};
-use weft_store::Account;
-
-use crate::EngineError;
+use weft_connector::{AccountContext, Connector};
 
 /// The connector and account every call of a batch uses.
 #[derive(Clone)]
@@ -32,26 +29,6 @@ impl Target {
             account,
             secret_fields: secrets,
         }
-    }
-
-    /// Builds a target from a stored account, looking its connector up in `registry`.
-    ///
-    /// Fails with [`EngineError::UnknownConnector`] when the registry has no connector
-    /// of the account's connector name.
-    pub fn from_account(account: &Account, registry: &Registry) -> Result<Self, EngineError> {
-        let connector =
-            registry
-                .get(&account.connector)
-                .ok_or_else(|| EngineError::UnknownConnector {
-                    name: account.connector.clone(),
-                    account: account.id.clone(),
-                })?;
-        let context = AccountContext {
-            id: account.id.clone(),
-            context: account.context.clone(),
-            base_url: account.base_url.clone(),
-        };
-        Ok(Target::new(connector, context, &account.secret_fields))
     }
 
     /// The connector of this target.

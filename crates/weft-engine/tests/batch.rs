@@ -18,7 +18,9 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const SECRET: &str = "secret-token-0123456789";
 
 fn repo_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
 }
 
 async fn replay() -> Result<ReplayServer, Box<dyn std::error::Error>> {
@@ -55,6 +57,8 @@ fn quick_retries() -> Options {
 struct Run {
     output: BatchOutput,
     events: Vec<Event>,
+    /// Query strings of the requests the replay server received.
+    queries: Vec<String>,
 }
 
 async fn run_with(plan: Plan, options: Options) -> Result<Run, Box<dyn std::error::Error>> {
@@ -68,10 +72,19 @@ async fn run_with(plan: Plan, options: Options) -> Result<Run, Box<dyn std::erro
     while let Some(event) = receiver.recv().await {
         events.push(event);
     }
+    let queries = server
+        .requests()
+        .into_iter()
+        .map(|request| request.query.unwrap_or_default())
+        .collect();
     server.shutdown().await?;
     let text = serde_json::to_string(&output)? + &serde_json::to_string(&events)?;
     assert!(!text.contains(SECRET), "the account secret leaked: {text}");
-    Ok(Run { output, events })
+    Ok(Run {
+        output,
+        events,
+        queries,
+    })
 }
 
 async fn run(body: Value) -> Result<Run, Box<dyn std::error::Error>> {
@@ -79,7 +92,9 @@ async fn run(body: Value) -> Result<Run, Box<dyn std::error::Error>> {
 }
 
 fn ids(output: &BatchOutput, key: &str) -> Vec<String> {
-    let records = output.result[key].as_array().expect("result entries are arrays");
+    let records = output.result[key]
+        .as_array()
+        .expect("result entries are arrays");
     records
         .iter()
         .map(|record| record["id"].as_str().unwrap_or("<no id>").to_owned())
@@ -87,7 +102,9 @@ fn ids(output: &BatchOutput, key: &str) -> Vec<String> {
 }
 
 fn errors<'a>(output: &'a BatchOutput, key: &str) -> &'a Vec<Value> {
-    output.errors[key].as_array().expect("error entries are arrays")
+    output.errors[key]
+        .as_array()
+        .expect("error entries are arrays")
 }
 
 fn loop_spec(page_ids: Value) -> Value {
@@ -138,7 +155,10 @@ const TREE_PRE_ORDER: [&str; 7] = ["t1", "t1-a", "t1-a-x", "t1-a-x-1", "t1-a-x-2
 #[tokio::test]
 async fn loop_on_runs_once_per_page_in_element_order() -> TestResult {
     let run = run(loop_spec(json!(["page-1", "page-2", "page-3"]))).await?;
-    assert_eq!(ids(&run.output, "blocks"), ["p1-a", "p1-b", "p2-a", "p2-b", "p3-a"]);
+    assert_eq!(
+        ids(&run.output, "blocks"),
+        ["p1-a", "p1-b", "p2-a", "p2-b", "p3-a"]
+    );
     assert!(run.output.errors.is_empty(), "{:?}", run.output.errors);
     Ok(())
 }
@@ -186,7 +206,10 @@ async fn depends_on_runs_child_per_parent_record() -> TestResult {
     }))
     .await?;
     assert_eq!(ids(&run.output, "rows"), ["row-1", "row-2", "row-3"]);
-    assert_eq!(ids(&run.output, "bodies"), ["row-1-body", "row-2-body", "row-3-body"]);
+    assert_eq!(
+        ids(&run.output, "bodies"),
+        ["row-1-body", "row-2-body", "row-3-body"]
+    );
     assert!(run.output.errors.is_empty(), "{:?}", run.output.errors);
     Ok(())
 }
@@ -207,7 +230,10 @@ async fn recursion_past_depth_limit_fails_the_node() -> TestResult {
     };
     request.recurse.as_mut().ok_or("no recurse")?.max_depth = 1;
     let run = run_with(plan, quick_retries()).await?;
-    assert_eq!(ids(&run.output, "page-content"), ["t1", "t1-a", "t1-b", "t2"]);
+    assert_eq!(
+        ids(&run.output, "page-content"),
+        ["t1", "t1-a", "t1-b", "t2"]
+    );
     let errors = errors(&run.output, "page-content");
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["statusCode"], 508);
@@ -225,10 +251,29 @@ async fn spool_then_transform_sees_whole_array() -> TestResult {
 }
 
 #[tokio::test]
-async fn ignore_remote_data_is_not_sent_and_drops_remote_data() -> TestResult {
+async fn truto_query_keys_are_not_sent() -> TestResult {
     let run = run(tree_spec()).await?;
-    let records = run.output.result["page-content"].as_array().ok_or("no records")?;
-    assert!(records.iter().all(|record| record.get("remote_data").is_none()));
+    assert_eq!(run.queries.len(), 5);
+    for query in &run.queries {
+        assert!(!query.contains("truto_"), "{query}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn ignore_remote_data_drops_remote_data() -> TestResult {
+    let mut spec = loop_spec(json!(["page-remote"]));
+    let kept = run(spec.clone()).await?;
+    assert!(kept.output.result["blocks"][0].get("remote_data").is_some());
+
+    spec["resources"][0]["query"]["truto_ignore_remote_data"] = json!(true);
+    let dropped = run(spec).await?;
+    assert_eq!(ids(&dropped.output, "blocks"), ["remote-a"]);
+    assert!(
+        dropped.output.result["blocks"][0]
+            .get("remote_data")
+            .is_none()
+    );
     Ok(())
 }
 
@@ -243,7 +288,12 @@ async fn retries_429_then_succeeds_without_error() -> TestResult {
         .filter(|event| matches!(event, Event::Retrying { .. }))
         .collect();
     assert_eq!(retries.len(), 1);
-    let Event::Retrying { status, delay_ms, .. } = retries[0] else { unreachable!() };
+    let Event::Retrying {
+        status, delay_ms, ..
+    } = retries[0]
+    else {
+        unreachable!()
+    };
     assert_eq!(*status, Some(429));
     // Retry-After asks for 2 s; the policy caps every wait at 5 ms.
     assert_eq!(*delay_ms, 5);
@@ -252,8 +302,11 @@ async fn retries_429_then_succeeds_without_error() -> TestResult {
 
 #[tokio::test(start_paused = true)]
 async fn retry_waits_for_retry_after() -> TestResult {
-    let options = Options::default()
-        .with_retry(RetryPolicy::new(2, Duration::from_millis(100), Duration::from_secs(30)));
+    let options = Options::default().with_retry(RetryPolicy::new(
+        2,
+        Duration::from_millis(100),
+        Duration::from_secs(30),
+    ));
     let started = tokio::time::Instant::now();
     let run = run_with(plan(loop_spec(json!(["page-busy"])))?, options).await?;
     assert!(run.output.errors.is_empty(), "{:?}", run.output.errors);
@@ -288,7 +341,12 @@ async fn child_of_failed_parent_gets_424() -> TestResult {
     assert_eq!(bodies.len(), 1);
     assert_eq!(bodies[0]["statusCode"], 424);
     assert_eq!(bodies[0]["error"], "Failed Dependency");
-    assert!(bodies[0]["message"].as_str().unwrap_or_default().contains("'rows'"));
+    assert!(
+        bodies[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'rows'")
+    );
     assert_eq!(errors(&run.output, "everything")[0]["statusCode"], 424);
     Ok(())
 }
@@ -321,7 +379,10 @@ async fn malformed_upstream_json_fails_the_node() -> TestResult {
     assert_eq!(ids(&run.output, "blocks"), ["p1-a", "p1-b"]);
     let errors = errors(&run.output, "blocks");
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0]["binding"], json!({"args.page_ids": "page-garbled"}));
+    assert_eq!(
+        errors[0]["binding"],
+        json!({"args.page_ids": "page-garbled"})
+    );
     Ok(())
 }
 
@@ -329,8 +390,14 @@ async fn malformed_upstream_json_fails_the_node() -> TestResult {
 async fn oversized_response_fails_with_clear_error() -> TestResult {
     let options = quick_retries().with_max_response_bytes(64);
     let run = run_with(plan(loop_spec(json!(["page-1"])))?, options).await?;
-    let message = errors(&run.output, "blocks")[0]["message"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("exceeds the limit of 64 bytes"), "{message}");
+    let message = errors(&run.output, "blocks")[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("exceeds the limit of 64 bytes"),
+        "{message}"
+    );
     Ok(())
 }
 
@@ -378,10 +445,17 @@ async fn events_report_pages_and_node_totals() -> TestResult {
         .count();
     assert_eq!(pages, 3);
     let finished = run.events.iter().find_map(|event| match event {
-        Event::NodeFinished { node, records, errors } => Some((node.clone(), *records, *errors)),
+        Event::NodeFinished {
+            node,
+            records,
+            errors,
+        } => Some((node.clone(), *records, *errors)),
         _ => None,
     });
     assert_eq!(finished, Some(("blocks".to_owned(), 4, 0)));
-    assert!(matches!(run.events.last(), Some(Event::BatchFinished { records: 4, .. })));
+    assert!(matches!(
+        run.events.last(),
+        Some(Event::BatchFinished { records: 4, .. })
+    ));
     Ok(())
 }
