@@ -1,0 +1,218 @@
+//! Hostile connector code: each misbehaviour fails its own call with a clear error, and
+//! the next call on the same connector still works.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Loopback, ReqwestSend, StalledSend, TestResult, fixtures};
+use weft_connector::{
+    AccountContext, Call, Connector, ConnectorError, HttpSend, Registry, RegistryOptions,
+    ScriptLimits,
+};
+
+fn limits() -> ScriptLimits {
+    ScriptLimits {
+        memory_bytes: 8 * 1024 * 1024,
+        instructions: 5_000_000,
+        wall_clock: Duration::from_secs(5),
+    }
+}
+
+fn hostile() -> Arc<Connector> {
+    let options = RegistryOptions {
+        limits: limits(),
+        log_sink: None,
+    };
+    let (registry, errors) = Registry::load_with(&[fixtures("hostile")], &options);
+    assert!(errors.is_empty(), "{errors:?}");
+    registry.get("hostile").expect("hostile connector")
+}
+
+fn account(base_url: Option<String>) -> AccountContext {
+    AccountContext {
+        id: "acct-h".into(),
+        context: Default::default(),
+        base_url,
+    }
+}
+
+fn get(resource: &str) -> Call {
+    Call {
+        resource: resource.into(),
+        method: "get".into(),
+        ..Default::default()
+    }
+}
+
+async fn failure(resource: &str) -> ConnectorError {
+    failure_with(resource, account(None), ReqwestSend::shared()).await
+}
+
+async fn failure_with(
+    resource: &str,
+    account: AccountContext,
+    http: Arc<dyn HttpSend>,
+) -> ConnectorError {
+    let connector = hostile();
+    let error = match connector.prepare(&account, &get(resource), http).await {
+        Ok(request) => panic!("'{resource}' should fail, got {request:?}"),
+        Err(error) => error,
+    };
+    // The connector keeps working after the failed call.
+    let ok = connector
+        .prepare(&account, &get("ok"), ReqwestSend::shared())
+        .await;
+    assert!(ok.is_ok(), "call after '{resource}' failed: {ok:?}");
+    error
+}
+
+fn assert_limit(error: &ConnectorError, expected: &str) {
+    match error {
+        ConnectorError::LimitExceeded { message, .. } => assert_eq!(message, expected),
+        other => panic!("expected a limit error '{expected}', got {other:?}"),
+    }
+}
+
+fn assert_script(error: &ConnectorError, expected: &str) {
+    match error {
+        ConnectorError::Script { message, .. } => {
+            assert!(message.contains(expected), "'{message}' lacks '{expected}'")
+        }
+        other => panic!("expected a script error containing '{expected}', got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn infinite_loop_hits_instruction_budget() {
+    assert_limit(
+        &failure("loop").await,
+        "instruction budget of 5000000 exceeded",
+    );
+}
+
+#[tokio::test]
+async fn pcall_cannot_swallow_budget_error() {
+    assert_limit(
+        &failure("swallow").await,
+        "instruction budget of 5000000 exceeded",
+    );
+}
+
+#[tokio::test]
+async fn memory_bomb_hits_memory_limit() {
+    assert_limit(
+        &failure("memory").await,
+        "memory limit of 8388608 bytes exceeded",
+    );
+}
+
+#[tokio::test]
+async fn string_rep_bomb_hits_memory_limit() {
+    assert_limit(
+        &failure("rep").await,
+        "memory limit of 8388608 bytes exceeded",
+    );
+}
+
+#[tokio::test]
+async fn deep_recursion_fails_cleanly() {
+    let error = failure("recursion").await;
+    let message = error.to_string();
+    let clear = message.contains("stack overflow") || message.contains("memory limit");
+    assert!(clear, "{message}");
+}
+
+#[tokio::test]
+async fn os_execute_is_absent() {
+    assert_script(
+        &failure("execute").await,
+        "hostile/connector.lua:26: attempt to call a nil value (field 'execute')",
+    );
+}
+
+#[tokio::test]
+async fn io_is_absent() {
+    assert_script(
+        &failure("open").await,
+        "attempt to index a nil value (global 'io')",
+    );
+}
+
+#[tokio::test]
+async fn require_is_absent() {
+    assert_script(
+        &failure("require").await,
+        "attempt to call a nil value (global 'require')",
+    );
+}
+
+#[tokio::test]
+async fn load_is_absent() {
+    assert_script(
+        &failure("load").await,
+        "attempt to call a nil value (global 'load')",
+    );
+}
+
+#[tokio::test]
+async fn gc_metamethods_are_rejected() {
+    assert_script(
+        &failure("gc").await,
+        "__gc metamethods are not allowed in connectors",
+    );
+}
+
+#[tokio::test]
+async fn collectgarbage_allows_only_count() {
+    assert_script(
+        &failure("collect").await,
+        "collectgarbage supports only 'count' in connectors",
+    );
+}
+
+#[tokio::test]
+async fn huge_response_is_refused() {
+    let server = Loopback::start(|_| (200, vec![], vec![b'x'; 9 * 1024 * 1024])).await;
+    let error = failure_with(
+        "huge",
+        account(Some(server.base_url.clone())),
+        ReqwestSend::shared(),
+    )
+    .await;
+    match error {
+        ConnectorError::Raised { code, message, .. } => {
+            assert_eq!(code, "response_too_large");
+            assert_eq!(
+                message,
+                "response body of 9437184 bytes exceeds the memory limit of 8388608 bytes"
+            );
+        }
+        other => panic!("expected response_too_large, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stalled_http_hits_wall_clock_budget() {
+    let account = account(Some("https://hostile.example.com".into()));
+    let error = failure_with("stall", account, Arc::new(StalledSend)).await;
+    assert_limit(&error, "wall-clock budget of 5s exceeded");
+}
+
+#[tokio::test]
+async fn infinite_loop_while_loading_is_a_load_error() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let folder = dir.path().join("spin");
+    std::fs::create_dir(&folder)?;
+    std::fs::write(folder.join("connector.lua"), "while true do end\n")?;
+    let options = RegistryOptions {
+        limits: limits(),
+        log_sink: None,
+    };
+    let (registry, errors) = Registry::load_with(&[dir.path().to_path_buf()], &options);
+    assert!(registry.names().is_empty());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].message, "instruction budget of 5000000 exceeded");
+    Ok(())
+}
