@@ -33,6 +33,17 @@ enum Command {
     /// Manage integrated accounts in the local store.
     #[command(subcommand)]
     Accounts(commands::accounts::Command),
+    /// Manage environments, which group accounts and API tokens.
+    #[command(subcommand)]
+    Env(commands::env::Command),
+    /// Issue, list and revoke API tokens for `weft serve`.
+    #[command(subcommand)]
+    Token(commands::token::Command),
+    /// List, show and re-run batches from the run history.
+    #[command(subcommand)]
+    Runs(commands::runs::Command),
+    /// Serve Truto's POST /batch-request and /integrated-account locally.
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +55,10 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Accounts(command) => commands::accounts::run(command),
+        Command::Env(command) => commands::env::run(command),
+        Command::Token(command) => commands::token::run(command),
+        Command::Runs(command) => commands::runs::run(command),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match outcome {
         Ok(code) => code,
