@@ -117,3 +117,47 @@ fn html_to_markdown_matches_golden() -> TestResult {
         Ok(html::to_markdown(input.as_str().unwrap_or_default()))
     })
 }
+
+#[test]
+fn markdown_to_slack_matches_golden() -> TestResult {
+    check_json_cases("convertMarkdownToSlack", |input| {
+        Ok(markdown::to_slack(input.as_str().unwrap_or_default()))
+    })
+}
+
+/// Runs `convert` over every case of `function`, then fails listing each mismatch with
+/// the expected and actual JSON.
+fn check_json_cases(
+    function: &str,
+    convert: impl Fn(&Value) -> Result<Value, String>,
+) -> TestResult {
+    let mut failures = Vec::new();
+    let all = cases(function)?;
+    for case in &all {
+        let name = case["name"].as_str().unwrap_or("unnamed");
+        let actual = convert(&case["input"]);
+        let known = KNOWN_DIFFERENCES.iter().any(|(known, _)| *known == name);
+        let failure = match (&actual, case.get("expected")) {
+            (Ok(actual), Some(expected)) if actual == expected => None,
+            (actual, expected) => Some(format!(
+                "  expected {}\n  actual   {actual:?}",
+                expected.map_or("an error".to_string(), Value::to_string)
+            )),
+        };
+        match (failure, known) {
+            (Some(failure), false) => failures.push(format!("{name}:\n{failure}")),
+            (None, true) => failures.push(format!(
+                "{name}: now matches, remove it from KNOWN_DIFFERENCES"
+            )),
+            _ => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} {function} case(s) differ:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n\n")
+    );
+    Ok(())
+}

@@ -2,9 +2,13 @@
 //!
 //! [`to_html`] (`$convertMarkdownToHtml`) parses with pulldown-cmark (CommonMark with
 //! tables, strikethrough and task lists) and renders HTML in the layout of marked 14,
-//! which the reference uses.
+//! which the reference uses. [`to_slack`] (`$convertMarkdownToSlack`) rebuilds the
+//! reference's Slack blocks from the same parse, using source ranges to reproduce
+//! marked's token text.
 
 mod html;
+mod slack;
+mod tree;
 
 /// Renders Markdown as HTML in the layout of marked 14 (`<hr>`, `<br>`, one element per
 /// line, tight list items without `<p>`).
@@ -14,4 +18,13 @@ mod html;
 /// as their characters.
 pub fn to_html(markdown: &str) -> String {
     html::render(markdown)
+}
+
+/// Converts Markdown to an array of Slack Block Kit blocks as `$convertMarkdownToSlack`
+/// does (see the `slack` module for the rules, including its quirks).
+///
+/// NOTE: the reference lexes with marked; here pulldown-cmark finds the blocks, so
+/// loose lists and list items with indented continuation lines can differ.
+pub fn to_slack(markdown: &str) -> serde_json::Value {
+    slack::render(markdown)
 }
