@@ -1,0 +1,184 @@
+//! The adapter between Weft and its JSONata engine, `jsonata-core`.
+//!
+//! Everything that names `jsonata-core` lives in this file: parsing, the thread-local
+//! caches, value conversion and the registration of the extension functions from
+//! [`crate::functions`], which are written against `serde_json::Value`. Swapping the
+//! engine means writing another [`Engine`] here.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use jsonata_core::ast::AstNode;
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
+use jsonata_core::value::JValue;
+use serde_json::{Map, Value};
+
+use crate::functions::{self, NativeFn};
+use crate::transform::EvalResult;
+use crate::{Limits, TransformError};
+
+/// What Weft needs from a JSONata engine.
+pub(crate) trait Engine {
+    /// Checks that `source` parses.
+    fn check_syntax(source: &str) -> Result<(), TransformError>;
+
+    /// Evaluates `source` against `input` (`None`: no input), with the extension functions and
+    /// `bindings` in scope, under `limits` (the time and depth limits; the caller
+    /// enforces the size limits).
+    fn evaluate(
+        source: &str,
+        input: Option<&Value>,
+        bindings: &Map<String, Value>,
+        limits: &Limits,
+    ) -> EvalResult;
+}
+
+/// The engine in use.
+pub(crate) type ActiveEngine = JsonataCore;
+
+/// `jsonata-core` 2.2.13, evaluated with its tree-walking evaluator (the only one
+/// that sees host functions and bindings).
+pub(crate) struct JsonataCore;
+
+/// Parsed expressions kept per thread; the cache is emptied when it reaches this size.
+const MAX_CACHED_EXPRESSIONS: usize = 512;
+
+/// Prefix of the name under which a native function that replaces a built-in
+/// (`$join`, `$base64encode`...) is registered; the built-in's name is then bound to it.
+const OVERRIDE_PREFIX: &str = "weft:";
+
+thread_local! {
+    static PARSED: RefCell<HashMap<String, Rc<AstNode>>> = RefCell::new(HashMap::new());
+    static PRELUDE: OnceCell<Vec<(String, JValue)>> = const { OnceCell::new() };
+}
+
+impl Engine for JsonataCore {
+    fn check_syntax(source: &str) -> Result<(), TransformError> {
+        parsed(source).map(|_| ())
+    }
+
+    fn evaluate(
+        source: &str,
+        input: Option<&Value>,
+        bindings: &Map<String, Value>,
+        limits: &Limits,
+    ) -> EvalResult {
+        let ast = parsed(source)?;
+        let mut context = Context::new();
+        bind_prelude(&mut context)?;
+        for (name, value) in bindings {
+            context.bind(name.clone(), JValue::from(value.clone()));
+        }
+
+        let options = EvaluatorOptions {
+            timeout_ms: Some(u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX)),
+            max_stack_depth: Some(limits.max_depth),
+            ..EvaluatorOptions::default()
+        };
+        let mut evaluator = Evaluator::with_options(context, options);
+        register_natives(&mut evaluator);
+
+        let result = evaluator
+            .evaluate(
+                &ast,
+                &input.map_or(JValue::Undefined, |i| JValue::from(i.clone())),
+            )
+            .map_err(|error| TransformError::Evaluation {
+                message: error.message().to_string(),
+            })?;
+        Ok(to_json(&result))
+    }
+}
+
+/// Returns the parsed tree of `source`, parsing it on this thread's first use.
+fn parsed(source: &str) -> Result<Rc<AstNode>, TransformError> {
+    if let Some(ast) = PARSED.with_borrow(|cache| cache.get(source).cloned()) {
+        return Ok(ast);
+    }
+    let ast = jsonata_core::parser::parse(source).map_err(|error| TransformError::Syntax {
+        message: error.to_string(),
+    })?;
+    let ast = Rc::new(ast);
+    PARSED.with_borrow_mut(|cache| {
+        if cache.len() >= MAX_CACHED_EXPRESSIONS {
+            cache.clear();
+        }
+        cache.insert(source.to_string(), Rc::clone(&ast));
+    });
+    Ok(ast)
+}
+
+/// Binds the extension functions written in JSONata (those that take a callback) and
+/// the names of built-ins that a native function replaces.
+fn bind_prelude(context: &mut Context) -> Result<(), TransformError> {
+    let prelude = PRELUDE.with(|cell| {
+        if let Some(prelude) = cell.get() {
+            return Ok(prelude.clone());
+        }
+        let built = build_prelude()?;
+        Ok(cell.get_or_init(|| built).clone())
+    })?;
+    for (name, value) in prelude {
+        context.bind(name, value);
+    }
+    Ok(())
+}
+
+fn build_prelude() -> Result<Vec<(String, JValue)>, TransformError> {
+    let mut prelude = Vec::new();
+    for function in functions::PRELUDE {
+        let ast = parsed(function.source)?;
+        let lambda = Evaluator::new()
+            .evaluate(&ast, &JValue::Null)
+            .map_err(|error| TransformError::Evaluation {
+                message: format!("prelude function ${} failed: {error}", function.name),
+            })?;
+        prelude.push((function.name.to_string(), lambda));
+    }
+    for native in functions::NATIVE
+        .iter()
+        .filter(|native| native.replaces_builtin)
+    {
+        let target = JValue::builtin(format!("{OVERRIDE_PREFIX}{}", native.name));
+        prelude.push((native.name.to_string(), target));
+    }
+    Ok(prelude)
+}
+
+fn register_natives(evaluator: &mut Evaluator) {
+    for native in functions::NATIVE {
+        let call = native.call;
+        let host = move |args: &[JValue]| call_native(call, args);
+        let name = if native.replaces_builtin {
+            format!("{OVERRIDE_PREFIX}{}", native.name)
+        } else {
+            native.name.to_string()
+        };
+        // Names are fixed at build time and tested, so a clash is a bug in the
+        // function table, not a runtime condition.
+        evaluator
+            .register_fn(name, host)
+            .expect("native function name clashes with a JSONata built-in");
+    }
+}
+
+fn call_native(call: NativeFn, args: &[JValue]) -> Result<JValue, EvaluatorError> {
+    let args: Vec<Option<Value>> = args.iter().map(to_json).collect();
+    match call(&args) {
+        Ok(Some(value)) => Ok(JValue::from(value)),
+        Ok(None) => Ok(JValue::Undefined),
+        Err(message) => Err(EvaluatorError::EvaluationError(message)),
+    }
+}
+
+/// Converts an engine value to JSON. Whole numbers become JSON integers (so `3.0`
+/// is `3`); `undefined` at the top is `None` and inside arrays is `null`.
+fn to_json(value: &JValue) -> Option<Value> {
+    if value.is_undefined() {
+        return None;
+    }
+    // JValue's serializer writes whole numbers as integers and non-finite numbers
+    // as null, so it cannot fail on a value the engine produced.
+    serde_json::to_value(value).ok()
+}

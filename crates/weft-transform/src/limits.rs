@@ -1,0 +1,30 @@
+//! Resource limits for one evaluation.
+
+use std::time::Duration;
+
+/// Bounds on one evaluation, so that no expression or input can hang or exhaust the
+/// process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time one evaluation may take; past it evaluation fails with `D1012`.
+    pub timeout: Duration,
+    /// Maximum evaluation stack depth (nested calls and sub-expressions); past it
+    /// evaluation fails with `D1011`.
+    pub max_depth: usize,
+    /// Maximum size of the input document, in bytes of compact JSON.
+    pub max_input_bytes: usize,
+    /// Maximum size of the result, in bytes of compact JSON.
+    pub max_output_bytes: usize,
+}
+
+impl Default for Limits {
+    /// Returns 5 s, depth 500, 64 MiB in and 64 MiB out.
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(5),
+            max_depth: 500,
+            max_input_bytes: 64 * 1024 * 1024,
+            max_output_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
