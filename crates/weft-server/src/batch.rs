@@ -144,7 +144,7 @@ async fn run(
         .await;
     let elapsed_ms = clock.elapsed().as_millis() as u64;
     let finished = outcome.inspect_err(|error| {
-        tracing::info!(environment = %caller.environment, %account, elapsed_ms, %error, "batch refused");
+        tracing::info!(environment = %caller.environment, %account, elapsed_ms, %error, "batch rejected");
     })?;
     let errors = finished.output.errors.len();
     tracing::info!(environment = %caller.environment, %account, run = %finished.run_id,

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.listen.ip().is_loopback() {
         if !args.allow_remote {
             bail!(
-                "refusing to listen on non-loopback address '{}' without --allow-remote",
+                "listening on non-loopback address '{}' requires --allow-remote",
                 args.listen
             );
         }
