@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod data_dir;
+mod progress;
 
 /// Run batch requests against SaaS APIs, locally.
 #[derive(Debug, Parser)]

@@ -1,0 +1,256 @@
+//! `weft run` as a user runs it: the real binary, a spec file, `--replay` with the HAR
+//! fixture and the built-in Notion connector.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}
+
+/// A fresh folder under the system temp folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> std::io::Result<Self> {
+        let unique = format!("weft-run-{name}-{}", std::process::id());
+        let path = std::env::temp_dir().join(unique);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write_spec(dir: &TempDir, spec: &Value) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let path = dir.0.join("spec.json");
+    std::fs::write(&path, serde_json::to_string_pretty(spec)?)?;
+    Ok(path)
+}
+
+/// Runs `weft run SPEC --replay workspace.har` with a data folder that has no store.
+fn weft_run(dir: &TempDir, spec: &Path, extra: &[&str]) -> std::io::Result<Output> {
+    Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .arg(spec)
+        .arg("--replay")
+        .arg(repo_path("tests/har/workspace.har"))
+        .arg("--data-dir")
+        .arg(dir.0.join("data"))
+        .args(extra)
+        .env_remove("WEFT_DATA_DIR")
+        .output()
+}
+
+fn loop_spec() -> Value {
+    json!({
+        "integrated_account_id": "not-in-any-store",
+        "args": {"page_ids": ["page-1", "page-2"]},
+        "resources": [{
+            "name": "blocks", "resource": "block-children", "method": "list",
+            "loop_on": "args.page_ids", "query": {"block_id": "{{args.page_ids}}"},
+            "persist": true
+        }]
+    })
+}
+
+fn stdout_json(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+#[test]
+fn run_prints_result_and_exits_zero() -> TestResult {
+    let dir = TempDir::new("ok")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion"])?;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let body = stdout_json(&output)?;
+    let ids: Vec<&str> = body["result"]["blocks"]
+        .as_array()
+        .ok_or("no blocks")?
+        .iter()
+        .filter_map(|record| record["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["p1-a", "p1-b", "p2-a", "p2-b"]);
+    assert_eq!(body["errors"], json!({}));
+    assert!(
+        !dir.0.join("data").exists(),
+        "an ephemeral run created the store"
+    );
+    Ok(())
+}
+
+#[test]
+fn run_with_errors_exits_one() -> TestResult {
+    let dir = TempDir::new("errors")?;
+    let mut spec = loop_spec();
+    spec["args"]["page_ids"] = json!(["page-1", "page-missing"]);
+    let spec = write_spec(&dir, &spec)?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion"])?;
+    assert_eq!(output.status.code(), Some(1));
+    let body = stdout_json(&output)?;
+    assert_eq!(body["errors"]["blocks"][0]["statusCode"], 404);
+    assert_eq!(body["result"]["blocks"].as_array().map(Vec::len), Some(2));
+    Ok(())
+}
+
+#[test]
+fn invalid_spec_exits_two_with_diagnostics() -> TestResult {
+    let dir = TempDir::new("invalid")?;
+    let mut spec = loop_spec();
+    spec["resources"][0]["depends_on"] = json!("page-contnet");
+    let spec = write_spec(&dir, &spec)?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion"])?;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("page-contnet"), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn invalid_args_exit_two() -> TestResult {
+    let dir = TempDir::new("args")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion", "--args", "[1]"])?;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("JSON object"));
+    Ok(())
+}
+
+#[test]
+fn args_option_replaces_spec_args() -> TestResult {
+    let dir = TempDir::new("override")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let args = r#"{"page_ids": ["page-3"]}"#;
+    let output = weft_run(&dir, &spec, &["--connector", "notion", "--args", args])?;
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout_json(&output)?["result"]["blocks"][0]["id"], "p3-a");
+    Ok(())
+}
+
+#[test]
+fn unknown_account_without_connector_fails() -> TestResult {
+    let dir = TempDir::new("no-account")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(&dir, &spec, &[])?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("'not-in-any-store' not found"), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn ndjson_prints_events_then_result() -> TestResult {
+    let dir = TempDir::new("ndjson")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(
+        &dir,
+        &spec,
+        &["--connector", "notion", "--output", "ndjson"],
+    )?;
+    assert_eq!(output.status.code(), Some(0));
+    let lines: Vec<Value> = String::from_utf8(output.stdout)?
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines[0]["event"], "batch_started");
+    let pages = lines
+        .iter()
+        .filter(|line| line["event"] == "page_fetched")
+        .count();
+    assert_eq!(pages, 3);
+    let last = lines.last().ok_or("no lines")?;
+    assert_eq!(last["result"]["blocks"].as_array().map(Vec::len), Some(4));
+    Ok(())
+}
+
+#[test]
+fn print_writes_one_record_per_line() -> TestResult {
+    let dir = TempDir::new("print")?;
+    let mut spec = loop_spec();
+    spec["resources"][0]["persist"] = json!(false);
+    spec["resources"]
+        .as_array_mut()
+        .ok_or("no resources")?
+        .push(json!({
+            "name": "texts", "type": "transform", "depends_on": "blocks", "persist": true,
+            "config": {"expression": "resources.`block-children`.id & ' text'"}
+        }));
+    let spec = write_spec(&dir, &spec)?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion", "--print", "texts"])?;
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout)?;
+    assert_eq!(stdout, "p1-a text\np1-b text\np2-a text\np2-b text\n");
+    Ok(())
+}
+
+#[test]
+fn stored_account_is_used_with_its_context() -> TestResult {
+    let dir = TempDir::new("store")?;
+    let data = dir.0.join("data");
+    let account_id = {
+        let store = weft::Store::open(&data)?;
+        let account = store.create_account(weft::store::NewAccount {
+            environment: "default".into(),
+            connector: "notion".into(),
+            context: serde_json::from_value(json!({"access_token": "stored-secret-987654"}))?,
+            base_url: None,
+            secret_fields: vec!["access_token".into()],
+        })?;
+        account.id
+    };
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(&dir, &spec, &["--account", &account_id])?;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("stored-secret-987654"));
+    Ok(())
+}
+
+#[test]
+fn notion_example_prints_expected_markdown() -> TestResult {
+    let example = repo_path("examples/notion");
+    let expected = std::fs::read_to_string(example.join("expected.md"))?;
+    let dir = TempDir::new("example")?;
+    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .arg(example.join("page-to-markdown.json"))
+        .arg("--replay")
+        .arg(example.join("workspace.har"))
+        .args(["--connector", "notion", "--print", "combine-page-content"])
+        .arg("--data-dir")
+        .arg(dir.0.join("data"))
+        .env_remove("WEFT_DATA_DIR")
+        .output()?;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout)?;
+    assert_eq!(stdout, expected);
+    Ok(())
+}
