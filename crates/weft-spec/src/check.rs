@@ -63,7 +63,12 @@ impl Report {
     }
 
     /// Returns `field` when it is a string; records a type error when it is not.
-    pub fn string<'v>(&mut self, site: &Site, map: &'v Map<String, Value>, field: &str) -> Option<&'v str> {
+    pub fn string<'v>(
+        &mut self,
+        site: &Site,
+        map: &'v Map<String, Value>,
+        field: &str,
+    ) -> Option<&'v str> {
         match map.get(field)? {
             Value::String(text) => Some(text),
             other => {
@@ -138,11 +143,14 @@ pub fn describe(value: &Value) -> String {
     }
 }
 
-/// Returns the candidate closest to `word`, when one is close enough to be a typo.
+/// Returns the candidate closest to `word`, when one is close enough to be a typo:
+/// similar by Jaro-Winkler and at most a third of the word's characters apart.
 pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
     const MIN_SIMILARITY: f64 = 0.8;
+    let max_edits = (word.chars().count() / 3).max(2);
     candidates
         .into_iter()
+        .filter(|candidate| strsim::levenshtein(word, candidate) <= max_edits)
         .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
         .filter(|(score, _)| *score >= MIN_SIMILARITY)
         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -153,7 +161,10 @@ pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 pub fn reject_unknown(report: &mut Report, site: &Site, map: &Map<String, Value>, known: &[&str]) {
     for key in map.keys().filter(|key| !known.contains(&key.as_str())) {
         let suggestion = suggest(key, known.iter().copied());
-        let problem = Problem::UnknownField { field: site.field_name(key), suggestion };
+        let problem = Problem::UnknownField {
+            field: site.field_name(key),
+            suggestion,
+        };
         report.error(site, Some(key), problem);
     }
 }
@@ -174,7 +185,10 @@ mod tests {
     #[test]
     fn suggest_finds_typos_only() {
         let names = ["page-content", "all-page-content"];
-        assert_eq!(suggest("page-contnet", names), Some("page-content".to_owned()));
+        assert_eq!(
+            suggest("page-contnet", names),
+            Some("page-content".to_owned())
+        );
         assert_eq!(suggest("zzz", names), None);
     }
 }

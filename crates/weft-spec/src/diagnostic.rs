@@ -12,15 +12,25 @@ pub enum Problem {
     /// A required field is absent.
     #[error("{field} is missing")]
     Missing { field: String },
+    /// A spool or transform node without a name, which other nodes need to refer to it.
+    #[error("name is missing (a {kind} node needs a name)")]
+    NameRequired { kind: &'static str },
     /// A field has the wrong JSON type.
     #[error("{field} must be {expected}, found {found}")]
-    WrongType { field: String, expected: &'static str, found: String },
+    WrongType {
+        field: String,
+        expected: &'static str,
+        found: String,
+    },
     /// A string or array that must hold something is empty.
     #[error("{field} must not be empty")]
     Empty { field: String },
     /// A field that the format does not define.
     #[error("unknown field '{field}'{}", did_you_mean(.suggestion))]
-    UnknownField { field: String, suggestion: Option<String> },
+    UnknownField {
+        field: String,
+        suggestion: Option<String>,
+    },
     /// A sync-job field that batch requests accept and ignore.
     #[error("field '{field}' applies to sync jobs only and is ignored")]
     SyncJobOnly { field: String },
@@ -29,13 +39,20 @@ pub enum Problem {
     UnknownType { value: String },
     /// A field given on a kind of node that does not use it.
     #[error("field '{field}' applies to {owner} nodes only, not to a {kind} node")]
-    NotAllowed { field: String, kind: &'static str, owner: &'static str },
+    NotAllowed {
+        field: String,
+        kind: &'static str,
+        owner: &'static str,
+    },
     /// Two nodes share a key (name, else resource).
-    #[error("name '{name}' is already used by node {first}; give each node a distinct name")]
+    #[error("name '{name}' is already used by resources[{first}]; give each node a distinct name")]
     DuplicateName { name: String, first: usize },
     /// `depends_on` names no node of the batch.
     #[error("depends_on names unknown node '{target}'{}", did_you_mean(.suggestion))]
-    UnknownDependency { target: String, suggestion: Option<String> },
+    UnknownDependency {
+        target: String,
+        suggestion: Option<String>,
+    },
     /// `depends_on` names the node itself.
     #[error("depends_on names the node itself")]
     SelfDependency,
@@ -53,7 +70,10 @@ pub enum Problem {
     InvalidExpression { field: String, message: String },
     /// A placeholder template that does not parse.
     #[error("{field}: {source}")]
-    InvalidTemplate { field: String, source: weft_template::TemplateError },
+    InvalidTemplate {
+        field: String,
+        source: weft_template::TemplateError,
+    },
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {

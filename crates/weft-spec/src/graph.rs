@@ -24,10 +24,19 @@ pub fn resolve_parents(report: &mut Report, drafts: &[Draft]) -> Vec<Option<usiz
 fn index_keys<'d>(report: &mut Report, drafts: &'d [Draft]) -> HashMap<&'d str, usize> {
     let mut keys = HashMap::new();
     for (index, draft) in drafts.iter().enumerate() {
-        let Some(key) = draft.key.as_deref() else { continue };
+        let Some(key) = draft.key.as_deref() else {
+            continue;
+        };
         if let Some(first) = keys.get(key) {
-            let field = if draft.name.is_some() { "name" } else { "resource" };
-            let problem = Problem::DuplicateName { name: key.to_owned(), first: first + 1 };
+            let field = if draft.name.is_some() {
+                "name"
+            } else {
+                "resource"
+            };
+            let problem = Problem::DuplicateName {
+                name: key.to_owned(),
+                first: *first,
+            };
             report.error(&draft.site, Some(field), problem);
         } else {
             keys.insert(key, index);
@@ -53,7 +62,10 @@ fn resolve_parent(
             let mut names: Vec<&str> = keys.keys().copied().collect();
             names.sort_unstable();
             let suggestion = suggest(target, names);
-            let problem = Problem::UnknownDependency { target: target.to_owned(), suggestion };
+            let problem = Problem::UnknownDependency {
+                target: target.to_owned(),
+                suggestion,
+            };
             report.error(&draft.site, Some("depends_on"), problem);
             None
         }
@@ -86,14 +98,20 @@ fn report_cycles(report: &mut Report, drafts: &[Draft], parents: &[Option<usize>
 }
 
 fn report_cycle(report: &mut Report, drafts: &[Draft], cycle: &[usize]) {
-    let first = cycle.iter().enumerate().min_by_key(|(_, node)| **node).map_or(0, |(at, _)| at);
+    let first = cycle
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, node)| **node)
+        .map_or(0, |(at, _)| at);
     let mut names: Vec<&str> = cycle[first..]
         .iter()
         .chain(&cycle[..first])
         .map(|node| drafts[*node].key.as_deref().unwrap_or("?"))
         .collect();
     names.push(names[0]);
-    let problem = Problem::Cycle { path: names.join(" -> ") };
+    let problem = Problem::Cycle {
+        path: names.join(" -> "),
+    };
     report.error(&drafts[cycle[first]].site, Some("depends_on"), problem);
 }
 
@@ -126,6 +144,9 @@ mod tests {
     fn order_puts_parents_first_and_keeps_spec_order() {
         // 0 depends on 2; 1 and 2 are roots.
         assert_eq!(topological_order(&[Some(2), None, None]), [1, 2, 0]);
-        assert_eq!(topological_order(&[None, Some(0), None, Some(1)]), [0, 1, 2, 3]);
+        assert_eq!(
+            topological_order(&[None, Some(0), None, Some(1)]),
+            [0, 1, 2, 3]
+        );
     }
 }

@@ -20,12 +20,10 @@ mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Problem};
 pub use locate::{Locator, Span};
-pub use plan::{
-    DEFAULT_RECURSE_MAX_DEPTH, Input, NodeKind, Plan, PlanNode, Recurse, RequestNode,
-};
+pub use plan::{DEFAULT_RECURSE_MAX_DEPTH, Input, NodeKind, Plan, PlanNode, Recurse, RequestNode};
 pub use schema::{SCHEMA_FILE_NAME, SCHEMA_ID, schema, schema_text};
 pub use types::{
-    BatchRequest, DependsOn, InputSpec, LoopOn, Node, NodeType, RecurseCondition,
-    RecurseConfig, RecurseSpec, TransformConfig,
+    BatchRequest, DependsOn, InputSpec, LoopOn, Node, NodeType, RecurseCondition, RecurseConfig,
+    RecurseSpec, TransformConfig,
 };
 pub use validate::{plan_from_str, plan_from_value};

@@ -24,10 +24,17 @@ pub struct Locator<'s> {
 impl<'s> Locator<'s> {
     /// Indexes `source`. Text that is not valid JSON gives a partial index, never a panic.
     pub fn new(source: &'s str) -> Locator<'s> {
-        let mut walker = Walker { bytes: source.as_bytes(), at: 0, spans: HashMap::new() };
+        let mut walker = Walker {
+            bytes: source.as_bytes(),
+            at: 0,
+            spans: HashMap::new(),
+        };
         walker.skip_space();
         walker.value(String::new(), None);
-        Locator { source, spans: walker.spans }
+        Locator {
+            source,
+            spans: walker.spans,
+        }
     }
 
     /// Returns the span of the value at `pointer` (`/resources/2/depends_on`).
@@ -67,7 +74,13 @@ impl Walker<'_> {
     }
 
     fn value(&mut self, pointer: String, key: Option<usize>) {
-        self.spans.insert(pointer.clone(), Span { key, value: self.at });
+        self.spans.insert(
+            pointer.clone(),
+            Span {
+                key,
+                value: self.at,
+            },
+        );
         match self.peek() {
             Some(b'{') => self.object(&pointer),
             Some(b'[') => self.array(&pointer),

@@ -12,7 +12,11 @@ const REQUEST_FIELDS: [&str; 6] = ["resource", "method", "id", "query", "body", 
 /// Fields only transform nodes accept.
 const TRANSFORM_FIELDS: [&str; 1] = ["config"];
 /// Sync-job fields that batch requests accept and ignore.
-pub const SYNC_JOB_FIELDS: [&str; 3] = ["delete_tracking", "delete_tracking_query", "response_format"];
+pub const SYNC_JOB_FIELDS: [&str; 3] = [
+    "delete_tracking",
+    "delete_tracking_query",
+    "response_format",
+];
 
 /// Every field a node may have, in the order the schema lists them.
 pub const NODE_FIELDS: [&str; 15] = [
@@ -51,32 +55,74 @@ pub struct Draft {
 pub fn check_node(report: &mut Report, index: usize, value: &Value) -> Draft {
     let pointer = format!("/resources/{index}");
     let Value::Object(map) = value else {
-        let site = Site { node: Some(format!("resources[{index}]")), pointer, prefix: String::new() };
+        let site = Site {
+            node: Some(format!("resources[{index}]")),
+            pointer,
+            prefix: String::new(),
+        };
         let problem = Problem::WrongType {
             field: format!("resources[{index}]"),
             expected: "an object",
             found: crate::check::describe(value),
         };
         report.error(&site, None, problem);
-        return Draft { site, key: None, name: None, depends_on: None, loop_on: None, persist: None, kind: None };
+        return Draft {
+            site,
+            key: None,
+            name: None,
+            depends_on: None,
+            loop_on: None,
+            persist: None,
+            kind: None,
+        };
     };
     let key = node_key(map).unwrap_or_else(|| format!("resources[{index}]"));
-    let site = Site { node: Some(key), pointer, prefix: String::new() };
+    let site = Site {
+        node: Some(key),
+        pointer,
+        prefix: String::new(),
+    };
     check_fields(report, &site, map);
 
-    let name = report.string(&site, map, "name").map(str::to_owned);
+    let name = node_name(report, &site, map);
     let kind = node_type(report, &site, map);
     let draft_key = name.clone().or_else(|| request_resource(map));
     let depends_on = depends_on(report, &site, map);
     let loop_on = loop_on(report, &site, map);
     let persist = persist(report, &site, map);
     let kind = kind.and_then(|kind| check_kind(report, &site, map, kind, name.as_deref()));
-    Draft { site, key: draft_key, name, depends_on, loop_on, persist, kind }
+    Draft {
+        site,
+        key: draft_key,
+        name,
+        depends_on,
+        loop_on,
+        persist,
+        kind,
+    }
+}
+
+fn node_name(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Option<String> {
+    let name = report.string(site, map, "name")?;
+    if name.trim().is_empty() {
+        report.error(
+            site,
+            Some("name"),
+            Problem::Empty {
+                field: "name".to_owned(),
+            },
+        );
+        return None;
+    }
+    Some(name.to_owned())
 }
 
 /// Returns the label diagnostics use for a node: its name, else its resource.
 fn node_key(map: &Map<String, Value>) -> Option<String> {
-    let name = map.get("name").and_then(Value::as_str).filter(|name| !name.is_empty());
+    let name = map
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty());
     name.map(str::to_owned).or_else(|| request_resource(map))
 }
 
@@ -87,8 +133,17 @@ fn request_resource(map: &Map<String, Value>) -> Option<String> {
 
 fn check_fields(report: &mut Report, site: &Site, map: &Map<String, Value>) {
     reject_unknown(report, site, map, &NODE_FIELDS);
-    for field in SYNC_JOB_FIELDS.iter().filter(|field| map.contains_key(**field)) {
-        report.warn(site, field, Problem::SyncJobOnly { field: (*field).to_owned() });
+    for field in SYNC_JOB_FIELDS
+        .iter()
+        .filter(|field| map.contains_key(**field))
+    {
+        report.warn(
+            site,
+            field,
+            Problem::SyncJobOnly {
+                field: (*field).to_owned(),
+            },
+        );
     }
 }
 
@@ -106,7 +161,13 @@ fn node_type(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Opti
         Some("spool") => Some(Kind::Spool),
         Some("transform") => Some(Kind::Transform),
         Some(other) => {
-            report.error(site, Some("type"), Problem::UnknownType { value: other.to_owned() });
+            report.error(
+                site,
+                Some("type"),
+                Problem::UnknownType {
+                    value: other.to_owned(),
+                },
+            );
             None
         }
     }
@@ -122,13 +183,16 @@ fn check_kind(
     let label = kind.label();
     for field in map.keys() {
         if let Some(owner) = owner_of(field).filter(|owner| *owner != label) {
-            let problem = Problem::NotAllowed { field: field.clone(), kind: label, owner };
+            let problem = Problem::NotAllowed {
+                field: field.clone(),
+                kind: label,
+                owner,
+            };
             report.error(site, Some(field), problem);
         }
     }
     if kind != Kind::Request && name.is_none() && !map.contains_key("name") {
-        let problem = Problem::Missing { field: "name".to_owned() };
-        report.error(site, None, problem);
+        report.error(site, None, Problem::NameRequired { kind: label });
     }
     match kind {
         Kind::Request => request(report, site, map).map(NodeKind::Request),
@@ -199,7 +263,10 @@ fn template_string(
 
 fn check_template(report: &mut Report, site: &Site, field: &str, value: &Value) -> Result<(), ()> {
     weft_template::check(value).map_err(|source| {
-        let problem = Problem::InvalidTemplate { field: site.field_name(field), source };
+        let problem = Problem::InvalidTemplate {
+            field: site.field_name(field),
+            source,
+        };
         report.error(site, Some(field), problem);
     })
 }
@@ -236,7 +303,10 @@ fn compile(report: &mut Report, site: &Site, field: &str, source: &str) -> Optio
                 TransformError::Syntax { message } => message,
                 other => other.to_string(),
             };
-            let problem = Problem::InvalidExpression { field: site.field_name(field), message };
+            let problem = Problem::InvalidExpression {
+                field: site.field_name(field),
+                message,
+            };
             report.error(site, Some(field), problem);
             None
         }
@@ -280,7 +350,13 @@ fn recurse(report: &mut Report, node: &Site, value: &Value) -> Option<Recurse> {
 fn recurse_condition(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Option<Value> {
     match map.get("if") {
         None => {
-            report.error(site, None, Problem::Missing { field: site.field_name("if") });
+            report.error(
+                site,
+                None,
+                Problem::Missing {
+                    field: site.field_name("if"),
+                },
+            );
             None
         }
         Some(value @ Value::Bool(_)) => Some(value.clone()),
@@ -310,7 +386,13 @@ fn max_depth(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Opti
 
 fn transform(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Option<Transform> {
     let Some(value) = map.get("config") else {
-        report.error(site, None, Problem::Missing { field: "config.expression".to_owned() });
+        report.error(
+            site,
+            None,
+            Problem::Missing {
+                field: "config.expression".to_owned(),
+            },
+        );
         return None;
     };
     let Value::Object(config) = value else {
@@ -330,7 +412,12 @@ fn depends_on(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Opt
             items[0].as_str().map(str::to_owned)
         }
         other => {
-            report.wrong_type(site, "depends_on", "a node name or an array of one name", other);
+            report.wrong_type(
+                site,
+                "depends_on",
+                "a node name or an array of one name",
+                other,
+            );
             None
         }
     }
@@ -349,7 +436,9 @@ fn loop_on(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Option
     let value = map.get("loop_on")?;
     let path = loop_on_path(value).filter(|path| is_dot_path(path));
     if path.is_none() {
-        let problem = Problem::InvalidLoopOn { value: crate::check::describe(value) };
+        let problem = Problem::InvalidLoopOn {
+            value: crate::check::describe(value),
+        };
         report.error(site, Some("loop_on"), problem);
     }
     path
@@ -368,14 +457,20 @@ fn loop_on_path(value: &Value) -> Option<String> {
         }
         _ => return None,
     };
-    let path = braced.trim().trim_start_matches('{').trim_end_matches('}').trim();
+    let path = braced
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim();
     Some(path.to_owned())
 }
 
 /// Whether `path` is a dot path of non-empty segments without placeholder syntax.
 fn is_dot_path(path: &str) -> bool {
     let forbidden = |c: char| c.is_whitespace() || "{}|:?*[]`$".contains(c);
-    !path.is_empty() && path.split('.').all(|segment| !segment.is_empty()) && !path.contains(forbidden)
+    !path.is_empty()
+        && path.split('.').all(|segment| !segment.is_empty())
+        && !path.contains(forbidden)
 }
 
 #[cfg(test)]
@@ -386,15 +481,25 @@ mod tests {
     #[test]
     fn node_fields_match_schema() {
         let schema = crate::schema();
-        let properties = schema["$defs"]["Node"]["properties"].as_object().expect("Node schema");
+        let properties = schema["$defs"]["Node"]["properties"]
+            .as_object()
+            .expect("Node schema");
         let names: Vec<&str> = properties.keys().map(String::as_str).collect();
         assert_eq!(names, NODE_FIELDS);
     }
 
     #[test]
     fn loop_on_accepts_three_forms() {
-        for form in [json!("args.ids"), json!("{{ args.ids }}"), json!({"{ args.ids }": null})] {
-            assert_eq!(loop_on_path(&form).as_deref(), Some("args.ids"), "form {form}");
+        for form in [
+            json!("args.ids"),
+            json!("{{ args.ids }}"),
+            json!({"{ args.ids }": null}),
+        ] {
+            assert_eq!(
+                loop_on_path(&form).as_deref(),
+                Some("args.ids"),
+                "form {form}"
+            );
         }
     }
 

@@ -34,6 +34,9 @@ pub fn plan_from_str(source: &str, origin: Option<&str>) -> Result<Plan, Diagnos
         }
         Err(mut diagnostics) => {
             diagnostics.0.iter_mut().for_each(place);
+            diagnostics
+                .0
+                .sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
             Err(diagnostics)
         }
     }
@@ -42,7 +45,11 @@ pub fn plan_from_str(source: &str, origin: Option<&str>) -> Result<Plan, Diagnos
 fn syntax_diagnostic(error: &serde_json::Error, origin: Option<&str>) -> Diagnostic {
     // serde_json's message ends with " at line L column C"; the position has its own fields.
     let message = error.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
     let mut diagnostic = Diagnostic::new(Problem::Syntax { message }, String::new());
     diagnostic.origin = origin.map(str::to_owned);
     diagnostic.line = Some(error.line());
@@ -53,9 +60,15 @@ fn syntax_diagnostic(error: &serde_json::Error, origin: Option<&str>) -> Diagnos
 /// Fills in line and column from the diagnostic's pointer. Unknown fields point at
 /// their key, everything else at the offending value.
 fn place(diagnostic: &mut Diagnostic, locator: &Locator<'_>) {
-    let Some(span) = locator.span(&diagnostic.pointer) else { return };
+    let Some(span) = locator.span(&diagnostic.pointer) else {
+        return;
+    };
     let at_key = matches!(diagnostic.problem, Problem::UnknownField { .. });
-    let offset = if at_key { span.key.unwrap_or(span.value) } else { span.value };
+    let offset = if at_key {
+        span.key.unwrap_or(span.value)
+    } else {
+        span.value
+    };
     let (line, column) = locator.line_column(offset);
     diagnostic.line = Some(line);
     diagnostic.column = Some(column);
@@ -64,7 +77,11 @@ fn place(diagnostic: &mut Diagnostic, locator: &Locator<'_>) {
 /// Validates a parsed body. Fails with every problem found, in spec order.
 pub fn plan_from_value(body: &Value) -> Result<Plan, Diagnostics> {
     let mut report = Report::default();
-    let root = Site { node: None, pointer: String::new(), prefix: String::new() };
+    let root = Site {
+        node: None,
+        pointer: String::new(),
+        prefix: String::new(),
+    };
     let Value::Object(map) = body else {
         report.wrong_type(&root, "body", "a JSON object", body);
         report.errors[0].pointer = String::new();
@@ -78,7 +95,9 @@ pub fn plan_from_value(body: &Value) -> Result<Plan, Diagnostics> {
     let parents = resolve_parents(&mut report, &drafts);
 
     if !report.errors.is_empty() {
-        report.errors.sort_by_key(|diagnostic| pointer_order(&diagnostic.pointer));
+        report
+            .errors
+            .sort_by_key(|diagnostic| pointer_order(&diagnostic.pointer));
         return Err(Diagnostics(report.errors));
     }
     let nodes = build_nodes(drafts, &parents);
@@ -117,17 +136,27 @@ fn args(report: &mut Report, root: &Site, map: &Map<String, Value>) -> Value {
 fn resources(report: &mut Report, root: &Site, map: &Map<String, Value>) -> Vec<Draft> {
     match map.get("resources") {
         None => {
-            report.error(root, None, Problem::Missing { field: "resources".to_owned() });
+            report.error(
+                root,
+                None,
+                Problem::Missing {
+                    field: "resources".to_owned(),
+                },
+            );
             Vec::new()
         }
         Some(Value::Array(items)) if items.is_empty() => {
-            let problem = Problem::Empty { field: "resources".to_owned() };
+            let problem = Problem::Empty {
+                field: "resources".to_owned(),
+            };
             report.error(root, Some("resources"), problem);
             Vec::new()
         }
-        Some(Value::Array(items)) => {
-            items.iter().enumerate().map(|(index, item)| check_node(report, index, item)).collect()
-        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| check_node(report, index, item))
+            .collect(),
         Some(other) => {
             report.wrong_type(root, "resources", "an array of nodes", other);
             Vec::new()
