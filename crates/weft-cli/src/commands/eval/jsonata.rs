@@ -1,8 +1,74 @@
+//! `weft eval jsonata`: evaluate one JSONata expression with Truto's extension
+//! functions.
+
+use std::io::Read;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use serde_json::{Map, Value};
+use weft::transform::Transform;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'weft eval jsonata' is not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The JSONata expression.
+    #[arg(value_name = "EXPR")]
+    expression: String,
+    /// The input document: a JSON file, or `-` for standard input. Without it the
+    /// expression has no input.
+    #[arg(long, value_name = "FILE")]
+    input: Option<String>,
+    /// Extra `$name` bindings as a JSON object, keys without the `$`.
+    #[arg(long, value_name = "JSON")]
+    bindings: Option<String>,
+}
+
+/// Prints the result as JSON, or nothing when the expression gives no value. Exits
+/// with 1 and `CODE: message` on standard error when the expression fails.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let input = args.input.as_deref().map(read_input).transpose()?;
+    let bindings = parse_bindings(args.bindings.as_deref())?;
+    let outcome = Transform::compile(&args.expression).and_then(|transform| {
+        transform.evaluate_opt(input.as_ref(), &bindings, &Default::default())
+    });
+    match outcome {
+        Ok(Some(value)) => {
+            println!("{}", serde_json::to_string_pretty(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(None) => Ok(ExitCode::SUCCESS),
+        Err(error) => {
+            let message = error.to_string();
+            match error.code() {
+                Some(code) if message.starts_with(code) => eprintln!("{message}"),
+                Some(code) => eprintln!("{code}: {message}"),
+                None => eprintln!("error: {message}"),
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn read_input(path: &str) -> anyhow::Result<Value> {
+    let text = if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("failed to read the input from standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read input file '{path}'"))?
+    };
+    serde_json::from_str(&text).with_context(|| format!("input '{path}' is not valid JSON"))
+}
+
+fn parse_bindings(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
+    let Some(text) = text else {
+        return Ok(Map::new());
+    };
+    match serde_json::from_str(text) {
+        Ok(Value::Object(bindings)) => Ok(bindings),
+        Ok(other) => anyhow::bail!("--bindings must be a JSON object, got '{other}'"),
+        Err(error) => anyhow::bail!("--bindings is not valid JSON: {error}"),
+    }
 }

@@ -1,0 +1,82 @@
+//! `weft eval jsonata` run as a process.
+
+use std::io::Write;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn weft() -> Result<Command, Box<dyn std::error::Error>> {
+    Ok(Command::cargo_bin("weft")?)
+}
+
+#[test]
+fn prints_result_as_json() -> Result<(), Box<dyn std::error::Error>> {
+    let mut input = tempfile::NamedTempFile::new()?;
+    write!(input, r#"{{"items": [{{"n": 1}}, {{"n": 2}}]}}"#)?;
+    let path = input.path().to_str().ok_or("temp path is not UTF-8")?;
+    let output = weft()?
+        .args([
+            "eval",
+            "jsonata",
+            "$sum(items.n) * $factor",
+            "--input",
+            path,
+        ])
+        .args(["--bindings", r#"{"factor": 10}"#])
+        .output()?;
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout)?.trim(), "30");
+    Ok(())
+}
+
+#[test]
+fn reads_input_from_stdin() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "$firstNonEmpty(a, b)", "--input", "-"])
+        .write_stdin(r#"{"a": null, "b": "second"}"#)
+        .assert()
+        .success()
+        .stdout("\"second\"\n");
+    Ok(())
+}
+
+#[test]
+fn prints_nothing_for_no_value() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "missing.field"])
+        .assert()
+        .success()
+        .stdout("");
+    Ok(())
+}
+
+#[test]
+fn reports_error_code_and_exits_1() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "1 + 'a'"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with("T2002: The right side"));
+    Ok(())
+}
+
+#[test]
+fn reports_syntax_error_code() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "(1 + "])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("S0"));
+    Ok(())
+}
+
+#[test]
+fn rejects_bindings_that_are_not_an_object() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "$x", "--bindings", "[1]"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--bindings must be a JSON object"));
+    Ok(())
+}
