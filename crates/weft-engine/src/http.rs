@@ -267,6 +267,61 @@ fn describe(error: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Serves `200 {}` after a short delay, recording the most requests seen at once.
+    async fn slow_server(peak: Arc<AtomicUsize>) -> std::io::Result<String> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/slow", listener.local_addr()?);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (peak, in_flight) = (peak.clone(), in_flight.clone());
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    while matches!(socket.read(&mut buffer).await, Ok(read) if read > 0) {
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+                        if socket.write_all(reply).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(url)
+    }
+
+    #[tokio::test]
+    async fn concurrency_limit_caps_requests_in_flight() -> Result<(), Box<dyn std::error::Error>> {
+        let peak = Arc::new(AtomicUsize::new(0));
+        let url = slow_server(peak.clone()).await?;
+        let options = Options::default().with_concurrency(3);
+        let client = HttpClient::new(
+            reqwest::Client::new(),
+            &options,
+            &[],
+            Events::default(),
+            Redactor::default(),
+        );
+        let request = HttpRequest {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+        };
+        let sends = (0..20).map(|_| client.send(None, &request));
+        for response in futures::future::join_all(sends).await {
+            assert_eq!(response?.status, 200);
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+        Ok(())
+    }
 
     fn header(name: &str, value: &str) -> Vec<(String, String)> {
         vec![(name.to_owned(), value.to_owned())]
