@@ -578,13 +578,11 @@ fn read_method(
 ) -> Result<Method, String> {
     let http_method = read_http_method(&mut fields, name)?;
     let path = fields.opt_string("path")?;
-    if let Some(path) = &path {
-        if !path.starts_with('/') {
-            return Err(format!(
-                "invalid path '{path}' in '{}': it must start with '/'",
-                fields.at("path")
-            ));
-        }
+    if let Some(path) = path.as_ref().filter(|path| !path.starts_with('/')) {
+        return Err(format!(
+            "invalid path '{path}' in '{}': it must start with '/'",
+            fields.at("path")
+        ));
     }
     let query = read_json_object(&mut fields, "query")?;
     let body = match fields.get("body")? {

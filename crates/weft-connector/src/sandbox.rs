@@ -137,6 +137,10 @@ collectgarbage = function(option)
 end
 "#;
 
+// NOTE: string.find, match, gmatch and gsub run Lua patterns in C, where the instruction
+// hook does not fire, so a pathological pattern on a large subject can run past the
+// wall-clock budget; only the memory limit bounds the subject size.
+
 /// Globals removed after the prelude ran.
 const REMOVED_GLOBALS: &[&str] = &[
     "io",

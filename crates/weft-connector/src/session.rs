@@ -29,6 +29,13 @@ return {
 }
 "#;
 
+/// A fresh state per call keeps accounts and calls apart: nothing a connector stores in a
+/// global or an upvalue survives the call, and a call that hit a budget leaves no damaged
+/// state behind. Measured on a 2-core Xeon VM (release build), opening a session, running
+/// the `echo` test fixture and one `prepare` with signing takes about 440 µs; declared-only
+/// methods such as all of Notion's open no session and take about 1 µs.
+// TODO: a pool of loaded states per connector would cut the 440 µs if many small pages make
+// it show up next to HTTP latency; it then needs a reset of globals between accounts.
 pub(crate) struct Session {
     lua: Lua,
     budget: Arc<Budget>,
