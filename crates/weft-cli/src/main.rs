@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod data_dir;
 mod progress;
 
 /// Run batch requests against SaaS APIs, locally.

@@ -30,5 +30,5 @@ pub use error::StoreError;
 pub use key::{KEY_FILE, KeySource};
 pub use run::{DEFAULT_RUN_RETENTION, Run, RunStatus};
 pub use secret::{DEFAULT_SECRET_FIELDS, REDACTED};
-pub use store::{DATABASE_FILE, LOCK_FILE, SCHEMA_VERSION, Store, StoreOptions};
+pub use store::{DATABASE_FILE, LOCK_FILE, NO_KEYRING_ENV, SCHEMA_VERSION, Store, StoreOptions};
 pub use token::{ApiToken, IssuedApiToken, NewApiToken, TOKEN_PREFIX};

@@ -48,9 +48,17 @@ pub struct StoreOptions {
     pub use_keyring: bool,
 }
 
+/// Environment variable that, when set to a non-empty value, keeps [`Store::open`] away
+/// from the OS keyring (for tests and headless machines).
+pub const NO_KEYRING_ENV: &str = "WEFT_NO_KEYRING";
+
 impl Default for StoreOptions {
+    /// Uses the OS keyring unless `WEFT_NO_KEYRING` is set to a non-empty value.
     fn default() -> StoreOptions {
-        StoreOptions { use_keyring: true }
+        let disabled = std::env::var_os(NO_KEYRING_ENV).is_some_and(|value| !value.is_empty());
+        StoreOptions {
+            use_keyring: !disabled,
+        }
     }
 }
 

@@ -1,0 +1,53 @@
+//! The data directory: the folder of the local store and of user connectors.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Environment variable that names the data directory when `--data-dir` is absent.
+pub const ENV_VAR: &str = "WEFT_DATA_DIR";
+
+/// Resolves the data directory: `explicit` (from `--data-dir`), else `WEFT_DATA_DIR`,
+/// else the platform's data folder for weft (for example `~/.local/share/weft` on
+/// Linux). Fails only when none is set and the platform has no home folder.
+pub fn resolve(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir);
+    }
+    if let Some(dir) = std::env::var_os(ENV_VAR).filter(|value| !value.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "weft")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .context(
+            "no home folder found for the data directory; pass --data-dir or set WEFT_DATA_DIR",
+        )
+}
+
+/// Lists the folders connectors load from, later ones overriding earlier ones: the
+/// repository's `connectors/` in debug builds, `WEFT_CONNECTORS_DIR`, then
+/// `<data-dir>/connectors`. Folders that do not exist are left out.
+pub fn connector_dirs(data_dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if cfg!(debug_assertions) {
+        dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors"));
+    }
+    if let Some(dir) = std::env::var_os("WEFT_CONNECTORS_DIR") {
+        dirs.push(PathBuf::from(dir));
+    }
+    dirs.push(data_dir.join("connectors"));
+    dirs.retain(|dir| dir.is_dir());
+    dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_folder_wins() -> anyhow::Result<()> {
+        let dir = PathBuf::from("/tmp/weft-explicit");
+        assert_eq!(resolve(Some(dir.clone()))?, dir);
+        Ok(())
+    }
+}
