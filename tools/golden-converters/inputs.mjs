@@ -169,6 +169,22 @@ const markdownDocs = [
   ['nested ordered', `1. one\n   - sub a\n   - sub b\n2. two\n\nTail text.\n`],
 ]
 
+// Extra documents recorded only for the block converters (Notion, ADF, Google Docs), to
+// cover hard breaks, tables with inline marks, deep lists, quotes and images.
+const blockConverterDocs = [
+  ['release notes with hard breaks', `# Release 2.4\n\nShipped on Monday.  \nRolled out to **all** regions.\\\nNo downtime.\n\n## Highlights\n\n- Faster *search*\n- New [API docs](https://api.example.com/docs)\n`],
+  ['support ticket with quote and code', `### Customer report\n\n> The export button does nothing.\n> Tried twice.\n\nStack trace:\n\n\`\`\`\nTypeError: x is undefined\n    at export (app.js:12)\n\`\`\`\n\nRun \`npm test\` to reproduce.\n`],
+  ['pricing table with marks', `| Plan | Price | Notes |\n| :--- | ---: | --- |\n| **Free** | $0 | [limits](https://p.example/limits) |\n| Pro | $20 | \`api\` access |\n\nPrices exclude tax.\n`],
+  ['three-level list with tasks', `- [ ] Plan\n- [x] Build\n\n* Backend\n  * API\n    * auth\n    * billing\n  * Workers\n* Frontend\n\n3. third\n4. fourth\n`],
+  ['screenshot and links', `Here is the bug:\n\n![screenshot](https://img.example.com/bug.png)\n\nInline ![icon](https://img.example.com/i.png) image, a *[styled link](https://s.example)* and ~~gone~~ text.\n\n---\n\n#### Footer\n`],
+]
+
+const blockConverterFns = [
+  'convertMarkdownToNotion',
+  'convertMarkdownToAdf',
+  'convertMarkdownToGoogleDocs',
+]
+
 const markdownFns = [
   'convertMarkdownToNotion',
   'convertMarkdownToHtml',
@@ -193,6 +209,9 @@ export const inputs = [
   ...singles.map(([name, input]) => ({ name, fn: 'convertNotionToMd', input })),
   ...markdownDocs.flatMap(([name, input]) =>
     markdownFns.map(fn => ({ name: `${fn}: ${name}`, fn, input }))
+  ),
+  ...blockConverterDocs.flatMap(([name, input]) =>
+    blockConverterFns.map(fn => ({ name: `${fn}: ${name}`, fn, input }))
   ),
   ...htmlDocs.map(([name, input]) => ({ name, fn: 'convertHtmlToMarkdown', input })),
 ]
