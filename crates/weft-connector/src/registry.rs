@@ -13,7 +13,7 @@ use crate::read::read_manifest;
 use crate::sandbox::{self, ScriptLimits};
 use crate::{ConnectorError, LoadError, lua_lib};
 
-/// How connectors run: their budgets and where their log lines go.
+/// Options for running connectors: their budgets and the subscriber for their log lines.
 #[derive(Clone, Default)]
 pub struct RegistryOptions {
     pub limits: ScriptLimits,

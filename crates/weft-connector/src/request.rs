@@ -23,7 +23,7 @@ pub(crate) fn upstream_query(query: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// The base URL: the account's override, else the connector's, with `{field}`
+/// Returns the base URL: the account's override, else the connector's, with `{field}`
 /// placeholders filled from the account context.
 pub(crate) fn base_url(
     manifest: &Manifest,
@@ -118,7 +118,7 @@ fn fill_placeholders(
     Ok(filled)
 }
 
-/// A scalar as query or path text; `None` for null, arrays and objects.
+/// Formats a scalar as query or path text, or returns `None` for null, arrays and objects.
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),

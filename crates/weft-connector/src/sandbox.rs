@@ -36,8 +36,8 @@ impl Default for ScriptLimits {
 }
 
 /// The running budget of one Lua state. The hook records the first exceeded limit in
-/// `fault`; from then on every check fails again, so connector code that catches the error
-/// with `pcall` cannot keep running.
+/// `fault`. From then on every check fails again, so connector code that catches the
+/// error with `pcall` cannot keep running.
 pub(crate) struct Budget {
     limits: ScriptLimits,
     instructions_left: Mutex<i64>,
@@ -66,7 +66,7 @@ impl Budget {
         &self.limits
     }
 
-    /// The message of the first exceeded limit, if any.
+    /// Returns the message of the first exceeded limit, if any.
     pub(crate) fn fault(&self) -> Option<String> {
         lock(&self.fault).clone()
     }
@@ -138,8 +138,8 @@ end
 "#;
 
 // NOTE: string.find, match, gmatch and gsub run Lua patterns in C, where the instruction
-// hook does not fire, so a pathological pattern on a large subject can run past the
-// wall-clock budget; only the memory limit bounds the subject size.
+// hook does not fire. A pathological pattern on a large subject can therefore run past the
+// wall-clock budget, and only the memory limit bounds the subject size.
 
 /// Globals removed after the prelude ran.
 const REMOVED_GLOBALS: &[&str] = &[
@@ -222,7 +222,7 @@ pub(crate) async fn call(
     settle(connector, budget, outcome)
 }
 
-/// The synchronous form of [`call`], for loading a connector file. `http.request` fails
+/// Calls `function` synchronously like [`call`], for loading a connector file. `http.request` fails
 /// here because it can only run inside an async call.
 pub(crate) fn call_blocking(
     connector: &str,
@@ -251,7 +251,7 @@ fn protected_call(
     Ok(pcall.call_async::<MultiValue>(all))
 }
 
-/// The unreplaced `pcall`, kept in the registry because the global one re-raises faults.
+/// Returns the unreplaced `pcall`, kept in the registry because the global one re-raises faults.
 fn raw_pcall(lua: &Lua) -> Result<Function, ConnectorError> {
     lua.named_registry_value::<Function>("weft.pcall")
         .map_err(|error| script("", error.to_string()))

@@ -1,4 +1,4 @@
-//! Host libraries and hooks as connector code sees them: json, codecs, http through the
+//! Host libraries and hooks as connector code uses them: json, codecs, http through the
 //! engine's client, log, sign, refresh, custom parse and paginate, declared pagination.
 
 mod common;
@@ -113,7 +113,7 @@ async fn codec_helpers_match_known_vectors() -> TestResult {
 }
 
 #[tokio::test]
-async fn declared_auth_and_sign_hook_apply_to_prepared_request() -> TestResult {
+async fn prepare_applies_auth_and_signature() -> TestResult {
     let request = echo()
         .prepare(
             &account("https://echo.example.com"),
@@ -131,7 +131,7 @@ async fn declared_auth_and_sign_hook_apply_to_prepared_request() -> TestResult {
 }
 
 #[tokio::test]
-async fn http_request_from_lua_goes_through_host_client_with_auth() -> TestResult {
+async fn lua_http_uses_host_client() -> TestResult {
     let server = Loopback::start(|request| match request.uri.as_str() {
         "/slugs/my%20note" => json_reply(200, json!({"note_id": "n-42"})),
         _ => json_reply(404, json!({"message": "no"})),

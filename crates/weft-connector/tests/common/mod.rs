@@ -44,7 +44,7 @@ pub type Reply = (u16, Vec<(String, String)>, Vec<u8>);
 
 type Responder = Arc<dyn Fn(&Received) -> Reply + Send + Sync>;
 
-/// A loopback HTTP server on 127.0.0.1 that records every request and answers with the
+/// A loopback HTTP server on 127.0.0.1 that records every request and replies with the
 /// given function.
 pub struct Loopback {
     pub base_url: String,
