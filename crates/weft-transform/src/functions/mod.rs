@@ -157,7 +157,7 @@ pub(crate) static PRELUDE: &[Prelude] = &[
         source: "function($array, $attributes, $orders) { \
                  ($items := $type($array) = 'array' ? $array : [$array]; \
                  $iteratees := $type($attributes) = 'array' ? $attributes : [$attributes]; \
-                 $keys := [$map($iteratees, function($iteratee) { [$__keys($items, $iteratee)] })]; \
+                 $keys := [$map($iteratees, function($iteratee) { {'keys': $__keys($items, $iteratee)} })]; \
                  $__orderByKeys($items, $keys, $orders)) }",
     },
     Prelude {
@@ -177,7 +177,7 @@ pub(crate) static PRELUDE: &[Prelude] = &[
     Prelude {
         name: "__keys",
         source: "function($items, $iteratee) { $type($iteratee) = 'function' \
-                 ? [$map($items, function($item) { [$iteratee($item)] })] \
+                 ? [$map($items, function($item) { {'v': $iteratee($item)} })] \
                  : $__iterateeKeys($items, $iteratee) }",
     },
 ];

@@ -1,0 +1,172 @@
+//! Behaviour of extension functions that the recorded vectors do not cover: the
+//! callback helpers written in JSONata, limits and errors.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use weft_transform::{Limits, Transform, TransformError};
+
+fn eval(expression: &str, input: Value) -> Result<Option<Value>, TransformError> {
+    Transform::compile(expression)?.evaluate(&input, &Map::new())
+}
+
+#[test]
+fn group_by_accepts_path_and_callback() -> Result<(), TransformError> {
+    let input = json!({"items": [{"t": "a", "n": 1}, {"t": "b", "n": 2}, {"t": "a", "n": 3}]});
+    let by_path = eval("$groupBy(items, 't')", input.clone())?;
+    assert_eq!(
+        by_path,
+        Some(json!({"a": [{"t": "a", "n": 1}, {"t": "a", "n": 3}], "b": [{"t": "b", "n": 2}]}))
+    );
+    let by_callback = eval("$groupBy(items, function($i) { $i.n > 1 }).`true`.n", input)?;
+    assert_eq!(by_callback, Some(json!([2, 3])));
+    Ok(())
+}
+
+#[test]
+fn order_by_sorts_descending() -> Result<(), TransformError> {
+    let input = json!([{"n": 2}, {"n": 1}, {"n": 3}]);
+    assert_eq!(
+        eval("$orderBy($, 'n', 'desc').n", input.clone())?,
+        Some(json!([3, 2, 1]))
+    );
+    assert_eq!(
+        eval("$orderBy($, function($i) { $i.n }).n", input)?,
+        Some(json!([1, 2, 3]))
+    );
+    Ok(())
+}
+
+#[test]
+fn find_and_lofilter_take_lodash_iteratees() -> Result<(), TransformError> {
+    let input = json!([{"n": 2, "ok": true}, {"n": 1, "ok": false}]);
+    assert_eq!(
+        eval("$find($, {'n': 1})", input.clone())?,
+        Some(json!({"n": 1, "ok": false}))
+    );
+    assert_eq!(eval("$lofilter($, 'ok').n", input.clone())?, Some(json!(2)));
+    assert_eq!(eval("$find($, ['n', 3])", input)?, None);
+    Ok(())
+}
+
+#[test]
+fn each_and_sift_accept_undefined() -> Result<(), TransformError> {
+    assert_eq!(
+        eval("$each(missing, function($v) { $v })", json!({}))?,
+        None
+    );
+    assert_eq!(
+        eval("$sift(missing, function($v) { $v })", json!({}))?,
+        None
+    );
+    let keys = eval(
+        "$each({'a': 1, 'b': 2}, function($v, $k) { $k })",
+        json!({}),
+    )?;
+    assert_eq!(keys, Some(json!(["a", "b"])));
+    Ok(())
+}
+
+#[test]
+fn remove_empty_drops_empty_object_values() -> Result<(), TransformError> {
+    let input = json!({"a": null, "b": "", "c": [], "d": {}, "e": 0, "f": "x"});
+    assert_eq!(
+        eval("$removeEmpty($)", input)?,
+        Some(json!({"e": 0, "f": "x"}))
+    );
+    Ok(())
+}
+
+#[test]
+fn digest_and_sign_match_known_values() -> Result<(), TransformError> {
+    let sha = eval("$digest('abc')", json!(null))?;
+    let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    assert_eq!(sha, Some(json!(expected)));
+    // RFC 4231 test case 2.
+    let hmac = eval(
+        "$sign('what do ya want for nothing?', 'SHA-256', 'Jefe')",
+        json!(null),
+    )?;
+    let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    assert_eq!(hmac, Some(json!(expected)));
+    Ok(())
+}
+
+#[test]
+fn unsupported_function_names_itself() {
+    let error = eval("$parseDocument('x')", json!(null)).expect_err("parseDocument fails");
+    assert!(error.to_string().contains("$parseDocument"), "{error}");
+}
+
+#[test]
+fn timeout_stops_infinite_recursion() -> Result<(), TransformError> {
+    let limits = Limits {
+        timeout: Duration::from_millis(50),
+        max_depth: 100_000,
+        ..Limits::default()
+    };
+    let transform = Transform::compile("($f := function($n) { $f($n + 1) }; $f(0))")?;
+    let error = transform
+        .evaluate_with(&json!(null), &Map::new(), &limits)
+        .expect_err("times out");
+    assert_eq!(error.code(), Some("D1012"));
+    Ok(())
+}
+
+#[test]
+fn depth_limit_stops_deep_recursion() -> Result<(), TransformError> {
+    let transform =
+        Transform::compile("($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))")?;
+    let error = transform
+        .evaluate(&json!(null), &Map::new())
+        .expect_err("too deep");
+    assert_eq!(error.code(), Some("D1011"));
+    Ok(())
+}
+
+#[test]
+fn input_and_output_caps_are_enforced() -> Result<(), TransformError> {
+    let limits = Limits {
+        max_input_bytes: 10,
+        max_output_bytes: 10,
+        ..Limits::default()
+    };
+    let transform = Transform::compile("$")?;
+    let big = json!({"text": "more than ten bytes"});
+    let input_error = transform
+        .evaluate_with(&big, &Map::new(), &limits)
+        .expect_err("input cap");
+    assert!(matches!(input_error, TransformError::InputTooLarge { .. }));
+    let grow = Transform::compile("$pad('', 100, 'x')")?;
+    let output_error = grow
+        .evaluate_with(&json!(1), &Map::new(), &limits)
+        .expect_err("output cap");
+    assert!(matches!(
+        output_error,
+        TransformError::OutputTooLarge { .. }
+    ));
+    Ok(())
+}
+
+#[test]
+fn whole_numbers_come_back_as_integers() -> Result<(), TransformError> {
+    let value = eval("a * 1.5", json!({"a": 2}))?;
+    assert_eq!(value.map(|v| v.to_string()), Some("3".to_string()));
+    Ok(())
+}
+
+#[test]
+fn transform_evaluates_on_many_threads() -> Result<(), Box<dyn std::error::Error>> {
+    let transform = Transform::compile("$sum(items)")?;
+    let handles: Vec<_> = (0..4)
+        .map(|n| {
+            let transform = transform.clone();
+            std::thread::spawn(move || transform.evaluate(&json!({"items": [n, 1]}), &Map::new()))
+        })
+        .collect();
+    for (n, handle) in handles.into_iter().enumerate() {
+        let result = handle.join().map_err(|_| "thread panicked")??;
+        assert_eq!(result, Some(json!(n + 1)));
+    }
+    Ok(())
+}
