@@ -1,8 +1,40 @@
+//! `weft schema`: write or check the JSON Schema generated from the spec types.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use weft::spec::{SCHEMA_FILE_NAME, schema_text};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'weft schema' is not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder to write the schema files into.
+    #[arg(long, value_name = "DIR", default_value = "schemas")]
+    out: PathBuf,
+    /// Write nothing; exit with 1 when a schema file is missing or differs from the
+    /// generated schema.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let path = args.out.join(SCHEMA_FILE_NAME);
+    let generated = schema_text();
+    if args.check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != generated {
+            eprintln!(
+                "{} is stale; run 'weft schema' to regenerate it",
+                path.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("failed to create folder '{}'", args.out.display()))?;
+    std::fs::write(&path, generated)
+        .with_context(|| format!("failed to write '{}'", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }
