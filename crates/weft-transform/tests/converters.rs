@@ -139,6 +139,7 @@ fn check_json_cases(
         let known = KNOWN_DIFFERENCES.iter().any(|(known, _)| *known == name);
         let failure = match (&actual, case.get("expected")) {
             (Ok(actual), Some(expected)) if actual == expected => None,
+            (Ok(actual), Some(expected)) => Some(json_difference(expected, actual, "")),
             (actual, expected) => Some(format!(
                 "  expected {}\n  actual   {actual:?}",
                 expected.map_or("an error".to_string(), Value::to_string)
@@ -160,4 +161,74 @@ fn check_json_cases(
         failures.join("\n\n")
     );
     Ok(())
+}
+
+/// Describes the first place where `actual` differs from `expected`, by JSON path.
+fn json_difference(expected: &Value, actual: &Value, path: &str) -> String {
+    match (expected, actual) {
+        (Value::Array(left), Value::Array(right)) => {
+            let differing = (0..left.len().max(right.len()))
+                .find(|&i| left.get(i) != right.get(i))
+                .unwrap_or(0);
+            match (left.get(differing), right.get(differing)) {
+                (Some(left), Some(right)) => {
+                    json_difference(left, right, &format!("{path}/{differing}"))
+                }
+                (left, right) => format!(
+                    "  at {path}/{differing}: expected {}, actual {}",
+                    shown(left),
+                    shown(right)
+                ),
+            }
+        }
+        (Value::Object(left), Value::Object(right)) => {
+            let keys = left
+                .keys()
+                .chain(right.keys().filter(|key| !left.contains_key(*key)));
+            for key in keys {
+                if left.get(key) != right.get(key) {
+                    return match (left.get(key), right.get(key)) {
+                        (Some(left), Some(right)) => {
+                            json_difference(left, right, &format!("{path}/{key}"))
+                        }
+                        (left, right) => format!(
+                            "  at {path}/{key}: expected {}, actual {}",
+                            shown(left),
+                            shown(right)
+                        ),
+                    };
+                }
+            }
+            format!("  at {path}: key order differs")
+        }
+        _ => format!("  at {path}: expected {expected}, actual {actual}"),
+    }
+}
+
+fn shown(value: Option<&Value>) -> String {
+    value.map_or("nothing".to_string(), Value::to_string)
+}
+
+#[test]
+fn markdown_to_notion_matches_golden() -> TestResult {
+    check_json_cases("convertMarkdownToNotion", |input| {
+        Ok(markdown::to_notion(input.as_str().unwrap_or_default()))
+    })
+}
+
+#[test]
+fn markdown_to_adf_matches_golden() -> TestResult {
+    check_json_cases("convertMarkdownToAdf", |input| {
+        Ok(markdown::to_adf(input.as_str().unwrap_or_default()))
+    })
+}
+
+#[test]
+fn markdown_to_google_docs_matches_golden() -> TestResult {
+    check_json_cases("convertMarkdownToGoogleDocs", |input| {
+        Ok(markdown::to_google_docs(
+            input.as_str().unwrap_or_default(),
+            None,
+        ))
+    })
 }

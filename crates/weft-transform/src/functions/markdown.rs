@@ -4,9 +4,14 @@
 //! tables, strikethrough and task lists) and renders HTML in the layout of marked 14,
 //! which the reference uses. [`to_slack`] (`$convertMarkdownToSlack`) rebuilds the
 //! reference's Slack blocks from the same parse, using source ranges to reproduce
-//! marked's token text.
+//! marked's token text. [`to_notion`], [`to_adf`] and [`to_google_docs`] first rebuild
+//! marked's token stream (the `lex` module), since the reference converters walk it.
 
+mod adf;
+mod google_docs;
 mod html;
+mod lex;
+mod notion;
 mod slack;
 mod tree;
 
@@ -27,4 +32,28 @@ pub fn to_html(markdown: &str) -> String {
 /// loose lists and list items with indented continuation lines can differ.
 pub fn to_slack(markdown: &str) -> serde_json::Value {
     slack::render(markdown)
+}
+
+/// Converts Markdown to Notion blocks as `$convertMarkdownToNotion` does, returning
+/// `{"children": [...]}` ready to append to a page (see the `notion` module for the
+/// rules, including its quirks).
+///
+/// NOTE: the reference lexes with marked; here pulldown-cmark finds the blocks, so
+/// edge cases of emphasis and list looseness can differ, and email addresses in text
+/// stay text (marked links them).
+pub fn to_notion(markdown: &str) -> serde_json::Value {
+    notion::render(markdown)
+}
+
+/// Converts Markdown to an Atlassian Document Format document (`{"version": 1, "type":
+/// "doc", "content": [...]}`) as `$convertMarkdownToAdf` (marklassian 1.0.2) does.
+pub fn to_adf(markdown: &str) -> serde_json::Value {
+    adf::render(markdown)
+}
+
+/// Converts Markdown to Google Docs `batchUpdate` requests (`{"requests": [...]}`) as
+/// `$convertMarkdownToGoogleDocs` does, inserting from `start_index` (1, the start of
+/// the body, when `None`).
+pub fn to_google_docs(markdown: &str, start_index: Option<i64>) -> serde_json::Value {
+    google_docs::render(markdown, start_index.unwrap_or(1))
 }
