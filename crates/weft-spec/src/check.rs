@@ -6,12 +6,12 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::locate::escape_token;
 
-/// Where a problem is: the node it belongs to and a JSON pointer.
+/// Location of a checked object: its node and its JSON pointer.
 #[derive(Debug, Clone)]
 pub struct Site {
     /// Key of the node, when inside `resources`.
     pub node: Option<String>,
-    /// JSON pointer of the object that holds the fields being checked.
+    /// JSON pointer of the object that contains the fields being checked.
     pub pointer: String,
     /// Dot path of that object inside the node (`recurse.config`), empty at node level.
     pub prefix: String,
@@ -100,7 +100,7 @@ impl Report {
         Some(text)
     }
 
-    /// Records that `field` holds `found` where `expected` was required.
+    /// Records that `field` contains `found` where `expected` was required.
     pub fn wrong_type(&mut self, site: &Site, field: &str, expected: &'static str, found: &Value) {
         let problem = Problem::WrongType {
             field: site.field_name(field),

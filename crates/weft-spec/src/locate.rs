@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-/// Where one value sits in the source text.
+/// Byte offsets of one value in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     /// Byte offset of the member's key (its opening quote), for object members.

@@ -37,7 +37,7 @@ pub const NODE_FIELDS: [&str; 15] = [
     "response_format",
 ];
 
-/// What the graph pass needs from one node, as far as it could be checked.
+/// The parts of one node that the graph pass needs, as far as they could be checked.
 #[derive(Debug)]
 pub struct Draft {
     pub site: Site,
@@ -465,7 +465,7 @@ fn loop_on_path(value: &Value) -> Option<String> {
     Some(path.to_owned())
 }
 
-/// Whether `path` is a dot path of non-empty segments without placeholder syntax.
+/// Returns whether `path` is a dot path of non-empty segments without placeholder syntax.
 fn is_dot_path(path: &str) -> bool {
     let forbidden = |c: char| c.is_whitespace() || "{}|:?*[]`$".contains(c);
     !path.is_empty()

@@ -39,12 +39,12 @@ pub struct PlanNode {
     pub loop_on: Option<String>,
     /// Whether the node's output appears in `result`, defaults resolved.
     pub persist: bool,
-    /// What the node does.
+    /// The node's kind and its kind-specific settings.
     pub kind: NodeKind,
 }
 
-/// What a node does.
-// A plan holds a handful of nodes built once per batch, so the size of the request
+/// The kind of a node, with the settings of that kind.
+// A plan contains a handful of nodes built once per batch, so the size of the request
 // variant costs nothing worth a `Box` in the variant every consumer matches on.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]

@@ -191,7 +191,7 @@ fn build_nodes(drafts: Vec<Draft>, parents: &[Option<usize>]) -> Vec<PlanNode> {
 
 fn plan_node(index: usize, parent: Option<usize>, draft: Draft) -> Option<PlanNode> {
     let kind = draft.kind?;
-    // Unified API resources persist unless told not to; everything else only on request.
+    // Unified API resources persist unless `persist` is false; other nodes only when it is true.
     let persist_by_default = matches!(&kind, NodeKind::Request(request) if request.unified);
     Some(PlanNode {
         index,
