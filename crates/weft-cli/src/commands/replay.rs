@@ -1,8 +1,77 @@
+//! `weft replay`: serve a recorded HAR file over HTTP until interrupted.
+
+use std::io::{self, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use weft::replay::{Har, serve};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'weft replay' is not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// HAR 1.2 file to serve, for example one saved from browser devtools.
+    #[arg(value_name = "FILE.har")]
+    pub file: PathBuf,
+
+    /// Address to listen on; port 0 lets the system choose a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+}
+
+/// Serves `args.file` and prints `listening on URL` as the first stdout line, so
+/// scripts can read the address. Runs until Ctrl-C or SIGTERM, then stops
+/// gracefully and exits with 0.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let har = Har::from_path(&args.file)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    runtime.block_on(serve_until_stopped(har, args.listen))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_until_stopped(har: Har, listen: SocketAddr) -> anyhow::Result<()> {
+    let server = serve(har, listen).await?;
+    {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "listening on {}", server.base_url())?;
+        stdout.flush()?;
+    }
+    wait_for_stop_signal()
+        .await
+        .context("failed to listen for stop signals")?;
+    tracing::info!("stop signal received");
+    server.shutdown().await?;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_stop_signal() -> io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = terminate.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop_signal() -> io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
+
+/// Sends logs to stderr, at `info` unless `RUST_LOG` says otherwise, so unmatched
+/// requests show up while stdout stays free for the address line.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // An error means a subscriber is already installed, which is fine.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .try_init();
 }
