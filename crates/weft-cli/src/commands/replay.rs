@@ -14,7 +14,7 @@ pub struct Args {
     #[arg(value_name = "FILE.har")]
     pub file: PathBuf,
 
-    /// Address to listen on; port 0 lets the system choose a free port.
+    /// Address to listen on. Port 0 lets the system choose a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
 }
@@ -63,7 +63,7 @@ async fn wait_for_stop_signal() -> io::Result<()> {
     tokio::signal::ctrl_c().await
 }
 
-/// Sends logs to stderr, at `info` unless `RUST_LOG` says otherwise, so unmatched
+/// Sends logs to stderr, at `info` unless `RUST_LOG` sets another level, so unmatched
 /// requests show up while stdout stays free for the address line.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
