@@ -1,6 +1,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::LogRecord;
+
 /// One outgoing HTTP request, fully built: absolute URL with its query, final headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -31,6 +33,10 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, Strin
 pub trait HttpSend: Send + Sync {
     /// Sends one request and returns the response, whatever its status.
     fn send(&self, req: HttpRequest) -> SendFuture<'_>;
+
+    /// Receives each line that connector code logs while it runs with this client, with
+    /// secrets already redacted, besides the registry's log sink. Ignores it by default.
+    fn log(&self, _record: &LogRecord) {}
 }
 
 impl HttpRequest {

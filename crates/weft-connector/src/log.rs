@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use crate::HttpSend;
+
 /// Severity of a connector log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
@@ -29,6 +31,8 @@ pub(crate) struct LogTarget {
     pub account_id: Option<String>,
     pub secrets: Vec<String>,
     pub sink: Option<LogSink>,
+    /// The client of the running call, which receives its lines too.
+    pub client: Option<Arc<dyn HttpSend>>,
 }
 
 impl LogTarget {
@@ -42,13 +46,17 @@ impl LogTarget {
             LogLevel::Warn => tracing::warn!(connector, account, "{message}"),
             LogLevel::Error => tracing::error!(connector, account, "{message}"),
         }
+        let record = LogRecord {
+            connector: self.connector.clone(),
+            account_id: self.account_id.clone(),
+            level,
+            message,
+        };
         if let Some(sink) = &self.sink {
-            sink(&LogRecord {
-                connector: self.connector.clone(),
-                account_id: self.account_id.clone(),
-                level,
-                message,
-            });
+            sink(&record);
+        }
+        if let Some(client) = &self.client {
+            client.log(&record);
         }
     }
 }

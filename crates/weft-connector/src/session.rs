@@ -51,7 +51,7 @@ impl Session {
         account: Option<&AccountContext>,
         http: Option<Arc<dyn HttpSend>>,
     ) -> Result<Session, ConnectorError> {
-        let session = Session::create(definition, account)?;
+        let session = Session::create(definition, account, http.clone())?;
         if let (Some(account), Some(http)) = (account, http) {
             session
                 .install_http(account, http)
@@ -72,10 +72,11 @@ impl Session {
         Ok(session)
     }
 
-    /// Creates the state without running the connector, for the registry's synchronous load.
+    /// Creates the state without running the connector. Log lines also go to `http`.
     pub(crate) fn create(
         definition: &Arc<Definition>,
         account: Option<&AccountContext>,
+        http: Option<Arc<dyn HttpSend>>,
     ) -> Result<Session, ConnectorError> {
         let name = definition.name.clone();
         let (lua, budget) = sandbox::new_state(&definition.limits)
@@ -88,6 +89,7 @@ impl Session {
             account_id: account.map(|account| account.id.clone()),
             secrets: secrets.clone(),
             sink: definition.log_sink.clone(),
+            client: http,
         };
         lua_lib::install(&lua, target).map_err(|error| script(&name, error.to_string()))?;
         if let Some(account) = account {
