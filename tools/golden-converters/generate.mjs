@@ -38,9 +38,9 @@ const expressions = {
   convertMarkdownToGoogleDocs: '$convertMarkdownToGoogleDocs(input)',
 }
 
-async function run(fn, input) {
+async function run(fn, input, expression = expressions[fn]) {
   try {
-    const result = await trutoJsonata(expressions[fn]).evaluate({ input })
+    const result = await trutoJsonata(expression).evaluate({ input })
     return { expected: result === undefined ? null : result }
   } catch (error) {
     return { reference_error: String(error.message || error) }
@@ -49,8 +49,9 @@ async function run(fn, input) {
 
 const cases = []
 for (const item of inputs) {
-  const outcome = await run(item.fn, item.input)
-  cases.push({ name: item.name, function: item.fn, input: item.input, ...outcome })
+  const outcome = await run(item.fn, item.input, item.expression)
+  const expression = item.expression ? { expression: item.expression } : {}
+  cases.push({ name: item.name, function: item.fn, ...expression, input: item.input, ...outcome })
 }
 
 // Where Weft differs from the package on purpose, overrides.json gives Weft's expected

@@ -177,6 +177,12 @@ const blockConverterDocs = [
   ['pricing table with marks', `| Plan | Price | Notes |\n| :--- | ---: | --- |\n| **Free** | $0 | [limits](https://p.example/limits) |\n| Pro | $20 | \`api\` access |\n\nPrices exclude tax.\n`],
   ['three-level list with tasks', `- [ ] Plan\n- [x] Build\n\n* Backend\n  * API\n    * auth\n    * billing\n  * Workers\n* Frontend\n\n3. third\n4. fourth\n`],
   ['screenshot and links', `Here is the bug:\n\n![screenshot](https://img.example.com/bug.png)\n\nInline ![icon](https://img.example.com/i.png) image, a *[styled link](https://s.example)* and ~~gone~~ text.\n\n---\n\n#### Footer\n`],
+  ['loose list and nested numbering', `1. Prepare\n\n   Gather the **inputs** first.\n\n2. Run\n   - dry run\n     1. check *flags*\n     2. [read logs](https://logs.example)\n   - real run\n\nDone.\n`],
+  ['bare URLs, escapes and HTML', `Visit https://status.example.com/incidents. Or www.example.org, \\*not emphasis\\*.\n\nTom &amp; Jerry &copy; <span>inline</span> 'quoted'\n\n<div>\nblock html\n</div>\n\nEnd.\n`],
+  ['setext headings, indented code, quote with list', `Title\n=====\n\nSub title\n---------\n\n    indented code\n    second line\n\n> Quote intro\n>\n> - point one\n> - point two\n\n###### Small\n`],
+  ['empty document', ''],
+  ['wrapped lines and email', `Line one\n   indented continuation\nmail ops@example.com today\n`],
+  ['long line', `Intro.\n\n${'word '.repeat(450)}end\n`],
 ]
 
 const blockConverterFns = [
@@ -213,5 +219,11 @@ export const inputs = [
   ...blockConverterDocs.flatMap(([name, input]) =>
     blockConverterFns.map(fn => ({ name: `${fn}: ${name}`, fn, input }))
   ),
+  {
+    name: 'convertMarkdownToGoogleDocs: inserted at index 42',
+    fn: 'convertMarkdownToGoogleDocs',
+    expression: '$convertMarkdownToGoogleDocs(input.markdown, input.start_index)',
+    input: { markdown: '## Notes\n\n- **one**\n  - two\n\nSee [docs](https://d.example).\n', start_index: 42 },
+  },
   ...htmlDocs.map(([name, input]) => ({ name, fn: 'convertHtmlToMarkdown', input })),
 ]

@@ -225,10 +225,12 @@ fn markdown_to_adf_matches_golden() -> TestResult {
 
 #[test]
 fn markdown_to_google_docs_matches_golden() -> TestResult {
+    // A case with a start index has `{markdown, start_index}` as input.
     check_json_cases("convertMarkdownToGoogleDocs", |input| {
+        let text = input.as_str().or(input["markdown"].as_str());
         Ok(markdown::to_google_docs(
-            input.as_str().unwrap_or_default(),
-            None,
+            text.unwrap_or_default(),
+            input["start_index"].as_i64(),
         ))
     })
 }

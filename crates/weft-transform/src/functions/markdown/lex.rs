@@ -176,8 +176,15 @@ impl Lexer<'_> {
             if let Some(space) = self.space(gap, i == 0) {
                 out.push(space);
             }
-            out.push(unit.block.clone());
             end = self.content_end(unit);
+            match &unit.block {
+                // marked's HTML token keeps the blank lines it consumed.
+                Block::Html(_) => {
+                    let text = &self.markdown[unit.range.start..end];
+                    out.push(Block::Html(text.to_string()));
+                }
+                block => out.push(block.clone()),
+            }
         }
         if context == Context::Top {
             let gap = self.gap(end, self.markdown.len(), context, false);
@@ -375,9 +382,25 @@ impl Lexer<'_> {
     fn inlines(&self, nodes: &[&Node<'_>], context: Context, in_link: bool) -> Vec<Inline> {
         let mut out = Vec::new();
         let mut run = TextRun::default();
+        let mut previous_end = None;
         for node in nodes {
-            if let Some(piece) = self.text_piece(node, context) {
-                run.push(piece, node.range.clone());
+            let escaped = self.escaped_char(node, previous_end);
+            previous_end = Some(node.range.end);
+            let mut range = node.range.clone();
+            if let Some(escaped) = escaped {
+                run.flush(&mut out, in_link);
+                out.push(Inline::Escape(escaped.to_string()));
+                range.start += escaped.len_utf8();
+                if range.is_empty() {
+                    continue;
+                }
+            }
+            if let Some(mut piece) = self.text_piece(node, range.clone(), context) {
+                // At the top level marked keeps the indentation of continuation lines.
+                if let (Context::Top, Some(run_range)) = (context, &run.range) {
+                    piece.insert_str(0, &self.markdown[run_range.end..range.start]);
+                }
+                run.push(piece, range);
                 continue;
             }
             run.flush(&mut out, in_link);
@@ -389,12 +412,24 @@ impl Lexer<'_> {
         out
     }
 
+    /// Returns the character a backslash escapes at the start of a text node:
+    /// pulldown-cmark leaves the backslash out of every range, so it shows as a gap.
+    fn escaped_char(&self, node: &Node<'_>, previous_end: Option<usize>) -> Option<char> {
+        let Event::Text(text) = &node.event else {
+            return None;
+        };
+        let start = node.range.start;
+        let preceded = start > 0 && self.markdown.as_bytes()[start - 1] == b'\\';
+        let gap = previous_end.is_none_or(|end| end < start);
+        let first = text.chars().next()?;
+        (preceded && gap && first.is_ascii_punctuation()).then_some(first)
+    }
+
     /// Returns the source text a text or soft-break node adds to a text run; `None` for
-    /// nodes that are tokens of their own (backslash escapes among them).
-    fn text_piece(&self, node: &Node<'_>, context: Context) -> Option<String> {
-        let source = &self.markdown[node.range.clone()];
+    /// nodes that are tokens of their own.
+    fn text_piece(&self, node: &Node<'_>, range: Range<usize>, context: Context) -> Option<String> {
+        let source = &self.markdown[range];
         match &node.event {
-            Event::Text(text) if source.starts_with('\\') && source.len() == 1 + text.len() => None,
             Event::Text(_) => Some(source.to_string()),
             Event::SoftBreak if context == Context::Top => Some(source.to_string()),
             Event::SoftBreak => Some("\n".to_string()),
@@ -411,7 +446,6 @@ impl Lexer<'_> {
             tokens: self.inlines(&children, context, in_link),
         };
         match (&node.event, node.tag()) {
-            (Event::Text(text), _) => Some(Inline::Escape(text.to_string())),
             (Event::Code(code), _) => Some(Inline::Codespan(code.to_string())),
             (Event::HardBreak, _) => Some(Inline::Br),
             (Event::InlineHtml(html) | Event::Html(html), _) => {
@@ -507,13 +541,15 @@ impl TextRun {
 fn split_bare_urls(text: &str) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some((at, len)) = find_url(rest) {
+    while let Some((at, len)) = earliest(find_url(rest), find_email(rest)) {
         if at > 0 {
             out.push(Inline::Text(rest[..at].to_string()));
         }
         let url = &rest[at..at + len];
         let href = if url.starts_with("www.") {
             format!("http://{url}")
+        } else if !url.contains("://") && url.contains('@') {
+            format!("mailto:{url}")
         } else {
             url.to_string()
         };
@@ -528,6 +564,41 @@ fn split_bare_urls(text: &str) -> Vec<Inline> {
         out.push(Inline::Text(rest.to_string()));
     }
     out
+}
+
+fn earliest(a: Option<(usize, usize)>, b: Option<(usize, usize)>) -> Option<(usize, usize)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Finds the first bare email address (`local@domain.tld`): its start and length.
+fn find_email(text: &str) -> Option<(usize, usize)> {
+    let is_local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-');
+    let is_domain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
+    for (at, _) in text.match_indices('@') {
+        let local = text[..at].len() - text[..at].trim_end_matches(is_local).len();
+        let domain = &text[at + 1..];
+        let mut end = domain.len() - domain.trim_start_matches(is_domain).len();
+        if local == 0 || end == 0 {
+            continue;
+        }
+        let mut dotted = false;
+        while let Some(after_dot) = domain[end..].strip_prefix('.') {
+            let label = after_dot.len() - after_dot.trim_start_matches(is_domain).len();
+            let label = after_dot[..label].trim_end_matches(['-', '_']).len();
+            if label == 0 {
+                break;
+            }
+            end += 1 + label;
+            dotted = true;
+        }
+        if dotted && !domain[end..].starts_with(['-', '_']) {
+            return Some((at - local, local + 1 + end));
+        }
+    }
+    None
 }
 
 /// Finds the first bare URL: its start and length.
