@@ -25,13 +25,11 @@ pub fn resolve(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// Lists the folders connectors load from, later ones overriding earlier ones: the
-/// repository's `connectors/` in debug builds, `WEFT_CONNECTORS_DIR`, then
-/// `<data-dir>/connectors`. Folders that do not exist are left out.
+/// `connectors/` folder of the source tree the binary was built from (kept by
+/// `cargo install --path`), `WEFT_CONNECTORS_DIR`, then `<data-dir>/connectors`.
+/// Folders that do not exist are left out.
 pub fn connector_dirs(data_dir: &Path) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if cfg!(debug_assertions) {
-        dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors"));
-    }
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors")];
     if let Some(dir) = std::env::var_os("WEFT_CONNECTORS_DIR") {
         dirs.push(PathBuf::from(dir));
     }
