@@ -17,7 +17,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
     "htmd pads the table divider row to the column width",
 )];
 
-/// The golden cases recorded for `function`.
+/// Returns the golden cases recorded for `function`.
 fn cases(function: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden/converters.json");

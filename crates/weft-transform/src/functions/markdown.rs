@@ -38,9 +38,9 @@ pub fn to_slack(markdown: &str) -> serde_json::Value {
 /// `{"children": [...]}` ready to append to a page (see the `notion` module for the
 /// rules, including its quirks).
 ///
-/// NOTE: the reference lexes with marked; here pulldown-cmark finds the blocks, so
-/// edge cases of emphasis and list looseness can differ, and email addresses in text
-/// stay text (marked links them).
+/// NOTE: the reference lexes with marked, while here pulldown-cmark finds the blocks and
+/// the `lex` module rebuilds marked's tokens. Edge cases of emphasis, list looseness and
+/// bare-URL punctuation can differ.
 pub fn to_notion(markdown: &str) -> serde_json::Value {
     notion::render(markdown)
 }

@@ -4,7 +4,7 @@
 //! marklassian walks marked 15's tokens (text as written, entities not decoded):
 //! - paragraphs, headings, lists (`orderedList` with `order`, `bulletList`), code
 //!   blocks (`language` defaults to `text`), quotes, rules and tables map to their ADF
-//!   nodes; blank gaps and HTML are dropped;
+//!   nodes. Blank gaps and HTML are dropped;
 //! - an image alone in a paragraph becomes a `mediaSingle`; other images split the
 //!   paragraph around a `mediaSingle`;
 //! - inside emphasis, strong or strikethrough, each child becomes one text node whose
@@ -57,7 +57,7 @@ fn list(list: &lex::List) -> Value {
     }
 }
 
-/// A list item: its text as paragraphs, nested blocks in order.
+/// Builds a list item: its text as paragraphs, nested blocks in order.
 fn list_item(item: &lex::Item) -> Value {
     let mut content = Vec::new();
     let mut text: Vec<Inline> = Vec::new();
@@ -97,7 +97,7 @@ fn paragraph(tokens: &[Inline]) -> Value {
     json!({"type": "paragraph", "content": inlines(tokens)})
 }
 
-/// A paragraph's tokens as paragraphs split around `mediaSingle` images.
+/// Splits a paragraph's tokens into paragraphs around `mediaSingle` images.
 fn paragraphs(tokens: &[Inline]) -> Vec<Value> {
     let mut out = Vec::new();
     let mut run: Vec<Inline> = Vec::new();
@@ -148,14 +148,14 @@ fn inline(token: &Inline) -> Vec<Value> {
     }
 }
 
-/// A text node for `token` with the marks of its chain of single children.
+/// Builds a text node for `token` with the marks of its chain of single children.
 fn text_node(token: &Inline, mut marks: Marks) -> Value {
     marks.collect(token);
     json!({"type": "text", "text": safe_text(token), "marks": marks.resolve()})
 }
 
-/// The text of a token: of its only child when it has exactly one, with newlines and
-/// white space runs folded to single spaces.
+/// Returns the text of a token (of its only child when it has exactly one), with
+/// newlines and white space runs folded to single spaces.
 fn safe_text(token: &Inline) -> String {
     if let Some([only]) = children(token)
         && !matches!(only, Inline::Br)
@@ -240,7 +240,7 @@ impl Marks {
         }
     }
 
-    /// The marks as a list; inline code keeps only `link` and `code`.
+    /// Lists the marks. Inline code keeps only `link` and `code`.
     fn resolve(self) -> Vec<Value> {
         let has_code = self.0.iter().any(|(key, _)| *key == "code");
         self.0

@@ -4,8 +4,8 @@
 //! The reference walks marked 14's tokens with a running document index (UTF-16
 //! units, starting at the given index, 1 by default) and returns
 //! `{requests: [inserts..., formats...]}`:
-//! - text is inserted as is (no newline after a paragraph; blank gaps insert their
-//!   newlines, a rule inserts `"\n\n"`, a heading ends with `"\n"`); code blocks and
+//! - text is inserted as is, with no newline after a paragraph. Blank gaps insert their
+//!   newlines, a rule inserts `"\n\n"` and a heading ends with `"\n"`. Code blocks and
 //!   HTML insert their text, line breaks nothing;
 //! - images insert an inline image (one index); tables insert an empty table and then
 //!   walk the index through its cells (4 for the table, 2 per cell, 1 per row break,
@@ -198,7 +198,7 @@ impl State {
     }
 }
 
-/// The child tokens of a token that has them (`None` for leaves).
+/// Returns the child tokens of a token that has them (`None` for leaves).
 fn children(token: Token<'_>) -> Option<Vec<Token<'_>>> {
     fn inlines(tokens: &[Inline]) -> Vec<Token<'_>> {
         tokens.iter().map(Token::Inline).collect()

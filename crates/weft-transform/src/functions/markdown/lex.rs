@@ -3,8 +3,8 @@
 //! The reference converters walk the tokens of marked's lexer, so their output depends
 //! on where marked puts token boundaries: blank lines between blocks become `space`
 //! tokens carrying the newlines, text inside list items is a `text` token rather than
-//! a paragraph, adjacent text merges into one token while a backslash escape stands
-//! alone, and bare URLs become links. This module rebuilds those tokens. Text keeps
+//! a paragraph, adjacent text merges into one token while a backslash escape is a
+//! token of its own, and bare URLs become links. This module rebuilds those tokens. Text keeps
 //! its source form (entities undecoded), as marked 15 does; [`decode_entities`] gives
 //! the form the marked 14 based converters see.
 
@@ -98,9 +98,9 @@ pub(super) fn lex(markdown: &str) -> Vec<Block> {
     lexer.blocks(&nodes, Context::Top)
 }
 
-/// Decodes the few entities `@truto/truto-jsonata` decodes after marked 14 escaped the
-/// text; with marked's escaping undone this leaves the source text with exactly these
-/// entities replaced.
+/// Decodes the nine entities `@truto/truto-jsonata` decodes in marked 14's escaped text.
+/// Because marked's escaping is undone too, the result is the source text with only
+/// these entities replaced.
 pub(super) fn decode_entities(text: &str) -> String {
     const ENTITIES: [(&str, &str); 9] = [
         ("&amp;", "&"),
@@ -133,7 +133,7 @@ pub(super) fn decode_entities(text: &str) -> String {
     out
 }
 
-/// Where blocks sit: marked keeps the source of top-level text, while inside quotes
+/// The place of a block. marked keeps the source of top-level text, while inside quotes
 /// and list items it works on text with the markers and indentation removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Context {
@@ -203,8 +203,8 @@ impl Lexer<'_> {
         Some(Block::Space(gap))
     }
 
-    /// The blank text between `from` and `to` as marked's space rule takes it: whole
-    /// lines only at the top level, bare newlines inside quotes and items.
+    /// Returns the blank text between `from` and `to` as marked's space rule takes it:
+    /// whole lines at the top level, bare newlines inside quotes and items.
     fn gap(&self, from: usize, to: usize, context: Context, before_block: bool) -> String {
         let text = self.markdown.get(from..to.max(from)).unwrap_or_default();
         if context != Context::Top {
@@ -219,7 +219,7 @@ impl Lexer<'_> {
         }
     }
 
-    /// Where the source a block consumed ends, trailing newlines included or not.
+    /// Returns where the source a block consumed ends, after the newlines it swallows.
     fn content_end(&self, unit: &Unit) -> usize {
         let before = &self.markdown[..unit.range.end];
         let trimmed = before.trim_end_matches(['\n', '\r']).len();
@@ -481,7 +481,8 @@ impl Lexer<'_> {
     }
 }
 
-/// Whether a node belongs to running text (a tight list item holds these directly).
+/// Tells whether a node belongs to running text (a tight list item contains these
+/// directly).
 fn is_inline(node: &Node<'_>) -> bool {
     match node.tag() {
         Some(tag) => matches!(

@@ -4,7 +4,7 @@
 //! - each blank gap between blocks becomes a paragraph holding `"\n"`, a rule a
 //!   `divider`, a heading `heading_<depth>` (4 to 6 included);
 //! - a paragraph keeps its text as rich text and moves its images out as `image`
-//!   blocks after it; a quote becomes a `callout` with the text of its first block;
+//!   blocks after it. A quote becomes a `callout` with the text of its first block;
 //! - text is split at newlines into rich-text items (empty lines dropped, a `"\n"` item
 //!   between) and into pieces of at most 2000 UTF-16 units; code blocks do the same
 //!   with `"\n\n"` between lines;
@@ -59,7 +59,7 @@ fn paragraph(rich_text: Vec<Value>) -> Value {
     json!({"type": "paragraph", "paragraph": {"rich_text": rich_text}})
 }
 
-/// A paragraph of the non-image items, then the images as blocks of their own.
+/// Builds a paragraph of the non-image items, then the images as blocks of their own.
 fn paragraph_blocks(items: Vec<Value>) -> Vec<Value> {
     let (images, other): (Vec<Value>, Vec<Value>) =
         items.into_iter().partition(|item| item["type"] == "image");
