@@ -13,8 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use futures::FutureExt;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
-use weft_spec::{NodeKind, Plan};
+use weft_spec::{DEFAULT_RECURSE_MAX_DEPTH, NodeKind, Plan, Recurse};
 
+use crate::context;
+use crate::credentials::Credentials;
 use crate::event::{Event, Events};
 use crate::failure::{Failure, Site, error_record};
 use crate::http::HttpClient;
@@ -66,9 +68,12 @@ pub(crate) struct Batch {
     pub(crate) plan: Arc<Plan>,
     pub(crate) target: Target,
     pub(crate) http: Arc<HttpClient>,
+    pub(crate) credentials: Credentials,
     pub(crate) events: Events,
     pub(crate) redactor: Redactor,
     base_context: Arc<Value>,
+    /// Recursion depth limit for nodes without their own `max_depth`.
+    max_depth: usize,
     state: Mutex<State>,
     done: Notify,
 }
@@ -78,21 +83,38 @@ impl Batch {
         plan: Arc<Plan>,
         target: Target,
         http: Arc<HttpClient>,
+        credentials: Credentials,
         events: Events,
-        base_context: Value,
+        redactor: Redactor,
+        max_depth: usize,
     ) -> Arc<Self> {
         let nodes = plan.nodes.iter().map(|_| NodeState::default()).collect();
         let unfinished = plan.nodes.len();
+        let base_context = context::base_context(&plan.args, target.public_context());
         Arc::new(Batch {
-            redactor: target.redactor(),
+            redactor,
             plan,
             target,
             http,
+            credentials,
             events,
             base_context: Arc::new(base_context),
+            max_depth,
             state: Mutex::new(State { nodes, unfinished }),
             done: Notify::new(),
         })
+    }
+
+    /// The recursion depth limit of a node: its own `max_depth`, else the engine's.
+    // NOTE: the plan stores the default (32) for nodes without `max_depth`, so a node
+    // that sets 32 explicitly also gets the engine's limit; an `Option` in the plan
+    // would tell the two apart.
+    pub(crate) fn depth_limit(&self, recurse: &Recurse) -> usize {
+        if recurse.max_depth == DEFAULT_RECURSE_MAX_DEPTH {
+            self.max_depth
+        } else {
+            recurse.max_depth
+        }
     }
 
     pub(crate) fn base_context(&self) -> &Arc<Value> {

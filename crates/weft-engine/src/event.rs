@@ -33,6 +33,15 @@ pub enum Event {
         reason: String,
         delay_ms: u64,
     },
+    /// Requests for the account wait until the API's rate-limit window resets, because
+    /// the connector's remaining-requests header reached 0.
+    RateLimited { node: Option<String>, delay_ms: u64 },
+    /// Connector code logged a line while running for a node; secrets are redacted.
+    ConnectorLog {
+        node: String,
+        level: String,
+        message: String,
+    },
     /// A call or evaluation of a node failed; the same failure is in `errors`.
     Failed {
         node: String,

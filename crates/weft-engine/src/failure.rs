@@ -26,6 +26,8 @@ pub(crate) enum Failure {
     TooDeep { limit: usize },
     /// The parent node failed and produced nothing.
     Dependency { parent: String },
+    /// The API rejected the credentials (or they expired) and refreshing them failed.
+    Reauth { account: String, reason: String },
     /// The engine itself broke while running the node.
     Internal(String),
 }
@@ -63,6 +65,7 @@ impl Failure {
             Failure::Input(_) => 400,
             Failure::TooDeep { .. } => 508,
             Failure::Dependency { .. } => 424,
+            Failure::Reauth { .. } => 401,
         }
     }
 
@@ -77,6 +80,9 @@ impl Failure {
             }
             Failure::Dependency { parent } => {
                 format!("node '{parent}' failed and produced no records")
+            }
+            Failure::Reauth { account, reason } => {
+                format!("account '{account}' needs reauthorization: {reason}")
             }
         }
     }

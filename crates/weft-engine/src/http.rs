@@ -1,17 +1,23 @@
-//! The engine's HTTP client: reqwest with retries, a body size limit and a per-batch
-//! limit on requests in flight. Connectors get it as their [`HttpSend`].
+//! The engine's HTTP client: reqwest with retries, rate-limit waits, a body size limit
+//! and a per-batch limit on requests in flight. Connectors get it as their [`HttpSend`].
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
-use weft_connector::{HttpRequest, HttpResponse, HttpSend};
+use tokio::time::Instant;
+use weft_connector::{
+    Connector, HttpRequest, HttpResponse, HttpSend, LogLevel, LogRecord, RateLimitHeaders,
+};
 
+use crate::accounts::AccountState;
 use crate::event::{Event, Events};
+use crate::failure::Failure;
 use crate::options::{Options, RetryPolicy};
+use crate::rate_limit::{retry_after, window_exhausted};
 use crate::target::Redactor;
 
 /// Why a request got no usable response.
@@ -34,11 +40,49 @@ impl Transport {
     }
 }
 
+/// The future [`Resign::resign`] returns.
+pub(crate) type ResignFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<HttpRequest, Failure>> + Send + 'a>>;
+
+/// Rebuilds a request's credentials and signature before a retry, so a signature with
+/// a timestamp stays fresh and a retry uses credentials refreshed meanwhile.
+pub(crate) trait Resign: Send + Sync {
+    fn resign(&self, request: HttpRequest) -> ResignFuture<'_>;
+}
+
+/// Sends retries as they are, for requests the engine cannot sign again.
+pub(crate) struct AsBuilt;
+
+impl Resign for AsBuilt {
+    fn resign(&self, request: HttpRequest) -> ResignFuture<'_> {
+        Box::pin(std::future::ready(Ok(request)))
+    }
+}
+
+/// What the API of one account declares about retries and rate limits, and the
+/// account's shared rate-limit window.
+#[derive(Default)]
+pub(crate) struct Upstream {
+    pub(crate) retryable_statuses: Vec<u16>,
+    pub(crate) rate_limit: RateLimitHeaders,
+    pub(crate) account: Arc<AccountState>,
+}
+
+impl Upstream {
+    pub(crate) fn new(connector: &Connector, account: Arc<AccountState>) -> Self {
+        Upstream {
+            retryable_statuses: connector.retryable_statuses().to_vec(),
+            rate_limit: connector.rate_limit_headers().clone(),
+            account,
+        }
+    }
+}
+
 /// Shared client for one batch.
 pub(crate) struct HttpClient {
     client: reqwest::Client,
     retry: RetryPolicy,
-    retryable_statuses: Vec<u16>,
+    upstream: Upstream,
     max_body: usize,
     permits: Arc<Semaphore>,
     events: Events,
@@ -49,14 +93,14 @@ impl HttpClient {
     pub(crate) fn new(
         client: reqwest::Client,
         options: &Options,
-        retryable_statuses: &[u16],
+        upstream: Upstream,
         events: Events,
         redactor: Redactor,
     ) -> Self {
         HttpClient {
             client,
             retry: options.retry.clone(),
-            retryable_statuses: retryable_statuses.to_vec(),
+            upstream,
             max_body: options.max_response_bytes,
             permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
             events,
@@ -64,31 +108,58 @@ impl HttpClient {
         }
     }
 
-    /// Sends `request`, retrying retryable statuses and connection errors. The last
-    /// response is returned as it is, whatever its status, once retries run out.
+    /// Sends `request` as it is, retrying retryable statuses and connection errors.
     pub(crate) async fn send(
         &self,
         node: Option<&str>,
-        request: &HttpRequest,
-    ) -> Result<HttpResponse, Transport> {
+        request: HttpRequest,
+    ) -> Result<HttpResponse, Failure> {
+        self.send_with(node, request, &AsBuilt).await.1
+    }
+
+    /// Sends `request`, retrying retryable statuses and connection errors with the
+    /// request that `resign` rebuilds. Returns the request last sent and its outcome;
+    /// once retries run out, the last response is returned whatever its status.
+    pub(crate) async fn send_with(
+        &self,
+        node: Option<&str>,
+        mut request: HttpRequest,
+        resign: &dyn Resign,
+    ) -> (HttpRequest, Result<HttpResponse, Failure>) {
         let mut retry = 0;
         loop {
-            let outcome = self.attempt(request).await;
-            let delay = match &outcome {
-                Ok(response) if self.retryable_statuses.contains(&response.status) => {
-                    retry_after(&response.headers).unwrap_or_else(|| self.retry.backoff(retry))
-                }
-                Err(error) if error.is_retryable() => self.retry.backoff(retry),
-                _ => return outcome,
+            let outcome = self.attempt(node, &request).await;
+            let delay = match self.retry_delay(&outcome, retry) {
+                Some(delay) if retry < self.retry.max_retries => delay,
+                _ => return (request, outcome.map_err(Failure::from)),
             };
-            if retry >= self.retry.max_retries {
-                return outcome;
-            }
-            let delay = delay.min(self.retry.max_backoff);
             self.report_retry(node, retry + 1, &outcome, delay);
             tokio::time::sleep(delay).await;
             retry += 1;
+            request = match resign.resign(request.clone()).await {
+                Ok(signed) => signed,
+                Err(failure) => return (request, Err(failure)),
+            };
         }
+    }
+
+    /// The wait before retrying `outcome`, or `None` when it is final.
+    fn retry_delay(
+        &self,
+        outcome: &Result<HttpResponse, Transport>,
+        retry: u32,
+    ) -> Option<Duration> {
+        let limits = &self.upstream.rate_limit;
+        let delay = match outcome {
+            Ok(response) if self.upstream.retryable_statuses.contains(&response.status) => {
+                retry_after(limits, &response.headers)
+                    .or_else(|| window_exhausted(limits, &response.headers))
+                    .unwrap_or_else(|| self.retry.backoff(retry))
+            }
+            Err(error) if error.is_retryable() => self.retry.backoff(retry),
+            _ => return None,
+        };
+        Some(delay.min(self.retry.max_backoff))
     }
 
     fn report_retry(
@@ -118,8 +189,14 @@ impl HttpClient {
         });
     }
 
-    /// One attempt, holding a permit of the batch's concurrency limit while it runs.
-    async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, Transport> {
+    /// One attempt, after the account's rate-limit window allows it, holding a permit
+    /// of the batch's concurrency limit while it runs.
+    async fn attempt(
+        &self,
+        node: Option<&str>,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, Transport> {
+        self.wait_for_window(node).await;
         let _permit = self
             .permits
             .acquire()
@@ -136,7 +213,35 @@ impl HttpClient {
                     path: path.clone(),
                     message: describe(error),
                 })?;
-        self.read(response, path).await
+        let response = self.read(response, path).await?;
+        self.note_window(&response);
+        Ok(response)
+    }
+
+    /// Waits while an earlier response said the account has no requests left in the
+    /// current rate-limit window.
+    async fn wait_for_window(&self, node: Option<&str>) {
+        while let Some(until) = self.upstream.account.rate_limited_until() {
+            let delay_ms = until.saturating_duration_since(Instant::now()).as_millis() as u64;
+            tracing::debug!(node, delay_ms, "waiting for the rate-limit window");
+            self.events.send(Event::RateLimited {
+                node: node.map(str::to_owned),
+                delay_ms,
+            });
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
+    /// Holds back the account's later requests until the window resets when
+    /// `response` says no requests are left.
+    fn note_window(&self, response: &HttpResponse) {
+        let Some(wait) = window_exhausted(&self.upstream.rate_limit, &response.headers) else {
+            return;
+        };
+        // NOTE: a reset further away than `max_backoff` is cut short to it, so a batch
+        // never hangs for an hour-long window; requests sent early get 429 and retry.
+        let wait = wait.min(self.retry.max_backoff);
+        self.upstream.account.hold_until(Instant::now() + wait);
     }
 
     fn build(&self, request: &HttpRequest) -> Result<reqwest::RequestBuilder, Transport> {
@@ -198,24 +303,46 @@ impl HttpClient {
     }
 }
 
-/// The [`HttpSend`] handed to a connector for calls of one node, so retries are
-/// reported under that node.
+/// The [`HttpSend`] handed to a connector for calls of one node, so retries and log
+/// lines are reported under that node.
 pub(crate) struct NodeHttp {
     pub(crate) client: Arc<HttpClient>,
-    pub(crate) node: String,
+    /// `None` for a refresh before the batch starts.
+    pub(crate) node: Option<String>,
 }
 
 impl HttpSend for NodeHttp {
+    // TODO: retries of connector-built requests (`http.request`) are sent as built,
+    // without running `sign` again, because only the connector knows whether auth
+    // applied to them; re-signing needs that flag on `HttpRequest`.
     fn send(
         &self,
         request: HttpRequest,
     ) -> Pin<Box<dyn Future<Output = Result<HttpResponse, String>> + Send + '_>> {
         Box::pin(async move {
             self.client
-                .send(Some(&self.node), &request)
+                .send(self.node.as_deref(), request)
                 .await
-                .map_err(|error| error.to_string())
+                .map_err(|failure| failure.message())
         })
+    }
+
+    fn log(&self, record: &LogRecord) {
+        let Some(node) = &self.node else { return };
+        self.client.events.send(Event::ConnectorLog {
+            node: node.clone(),
+            level: level_name(record.level).to_owned(),
+            message: self.client.redactor.text(&record.message),
+        });
+    }
+}
+
+fn level_name(level: LogLevel) -> &'static str {
+    match level {
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info",
+        LogLevel::Warn => "warn",
+        LogLevel::Error => "error",
     }
 }
 
@@ -235,20 +362,6 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
             (name.as_str().to_owned(), value)
         })
         .collect()
-}
-
-/// Reads `Retry-After` as seconds or as an HTTP date.
-fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
-    let value = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(RETRY_AFTER.as_str()))
-        .map(|(_, value)| value.trim())?;
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = date.signed_duration_since(chrono::Utc::now());
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 /// reqwest's message plus its causes, without the URL (which may carry a key).
@@ -305,7 +418,7 @@ mod tests {
         let client = HttpClient::new(
             reqwest::Client::new(),
             &options,
-            &[],
+            Upstream::default(),
             Events::default(),
             Redactor::default(),
         );
@@ -315,33 +428,13 @@ mod tests {
             headers: Vec::new(),
             body: None,
         };
-        let sends = (0..20).map(|_| client.send(None, &request));
+        let sends = (0..20).map(|_| client.send(None, request.clone()));
         for response in futures::future::join_all(sends).await {
-            assert_eq!(response?.status, 200);
+            let response = response.map_err(|failure| failure.message())?;
+            assert_eq!(response.status, 200);
         }
         assert_eq!(peak.load(Ordering::SeqCst), 3);
         Ok(())
-    }
-
-    fn header(name: &str, value: &str) -> Vec<(String, String)> {
-        vec![(name.to_owned(), value.to_owned())]
-    }
-
-    #[test]
-    fn retry_after_reads_seconds() {
-        let delay = retry_after(&header("Retry-After", "7"));
-        assert_eq!(delay, Some(Duration::from_secs(7)));
-    }
-
-    #[test]
-    fn retry_after_in_the_past_means_no_wait() {
-        let delay = retry_after(&header("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT"));
-        assert_eq!(delay, Some(Duration::ZERO));
-    }
-
-    #[test]
-    fn retry_after_ignores_garbage() {
-        assert_eq!(retry_after(&header("Retry-After", "soon")), None);
     }
 
     #[test]

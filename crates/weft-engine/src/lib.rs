@@ -29,16 +29,29 @@
 //! A failed call is recorded in `errors` and never stops other calls. A child whose
 //! parent failed without producing anything gets one 424 error. Upstream 429 and 5xx
 //! responses (the connector's retryable statuses) and connection errors are retried
-//! with capped exponential backoff that honours `Retry-After`.
+//! with capped exponential backoff that honours `Retry-After` and the connector's
+//! rate-limit headers; every retry is signed again.
+//!
+//! # Credentials
+//!
+//! When the connector declares a `refresh` hook, credentials are refreshed before their
+//! `expires_at` and after a 401 (then the call is sent once more), one refresh at a time
+//! per account across the engine's batches. A [`CredentialStore`] given with
+//! [`Target::with_credential_store`] receives the new credentials before they are used,
+//! and records a failed refresh as `needs_reauth`.
 
+mod accounts;
+mod auth;
 mod batch;
 mod context;
+mod credentials;
 mod error;
 mod event;
 mod failure;
 mod http;
 mod options;
 mod output;
+mod rate_limit;
 mod request;
 mod spool;
 mod target;
@@ -47,23 +60,32 @@ mod transform;
 use std::sync::Arc;
 use std::time::Instant;
 
+use weft_connector::HttpSend;
 use weft_spec::Plan;
 
+pub use credentials::{CredentialStore, StoreFailure};
 pub use error::EngineError;
 pub use event::{Event, EventSender};
 pub use options::{Options, RetryPolicy};
 pub use output::BatchOutput;
 pub use target::Target;
 
+use accounts::AccountStates;
 use batch::Batch;
+use credentials::Credentials;
 use event::Events;
-use http::HttpClient;
+use http::{HttpClient, NodeHttp, Upstream};
 
 /// Runs batches; one engine can run many batches, one after another or at once.
+///
+/// Clones share the per-account state: credential refreshes run one at a time per
+/// account, and a rate-limit window an API reported holds back every batch of the
+/// account. A process should therefore use one engine (or its clones) for all batches.
 #[derive(Debug, Clone)]
 pub struct Engine {
     client: reqwest::Client,
     options: Options,
+    accounts: Arc<AccountStates>,
 }
 
 impl Engine {
@@ -75,7 +97,11 @@ impl Engine {
             .timeout(options.request_timeout)
             .build()
             .map_err(EngineError::HttpClient)?;
-        Ok(Engine { client, options })
+        Ok(Engine {
+            client,
+            options,
+            accounts: Arc::default(),
+        })
     }
 
     /// The options every batch of this engine uses.
@@ -95,21 +121,25 @@ impl Engine {
     ) -> BatchOutput {
         let started = Instant::now();
         let events = Events::new(events);
-        let http = Arc::new(HttpClient::new(
-            self.client.clone(),
-            &self.options,
-            target.connector().retryable_statuses(),
-            events.clone(),
-            target.redactor(),
-        ));
-        let base = context::base_context(&plan.args, target.public_context());
+        let redactor = target.redactor();
+        let http = self.http_client(&target, events.clone(), &redactor);
+        let credentials = self.credentials(&target, &redactor);
         events.send(Event::BatchStarted {
             nodes: plan.nodes.len(),
             concurrency: self.options.concurrency,
         });
         tracing::info!(nodes = plan.nodes.len(), account = %target.account().id, "batch started");
 
-        let batch = Batch::new(plan, target, http, events.clone(), base);
+        let max_depth = self.options.max_depth;
+        let batch = Batch::new(
+            plan,
+            target,
+            http,
+            credentials,
+            events.clone(),
+            redactor,
+            max_depth,
+        );
         batch.run_to_end().await;
         let output = batch.output();
 
@@ -122,5 +152,50 @@ impl Engine {
             elapsed_ms,
         });
         output
+    }
+
+    /// Refreshes the target's credentials with the connector's `refresh` hook and puts
+    /// the new ones into `target`, for example before a batch for an account in
+    /// `needs_reauth`. Saves them to the target's credential store first.
+    ///
+    /// Fails with [`EngineError::RefreshFailed`] when the connector declares no hook or
+    /// the hook fails; the account is then marked `needs_reauth` in the store.
+    pub async fn refresh_credentials(&self, target: &mut Target) -> Result<(), EngineError> {
+        let redactor = target.redactor();
+        let http: Arc<dyn HttpSend> = Arc::new(NodeHttp {
+            client: self.http_client(target, Events::default(), &redactor),
+            node: None,
+        });
+        let credentials = self.credentials(target, &redactor);
+        let used = credentials.current();
+        match credentials.refresh(&used, http).await {
+            Ok(fresh) => {
+                target.set_account((*fresh).clone());
+                Ok(())
+            }
+            Err(failed) => Err(EngineError::RefreshFailed {
+                account: target.account().id.clone(),
+                reason: failed.reason,
+            }),
+        }
+    }
+
+    fn http_client(
+        &self,
+        target: &Target,
+        events: Events,
+        redactor: &target::Redactor,
+    ) -> Arc<HttpClient> {
+        let account = self.accounts.get(&target.account().id);
+        let upstream = Upstream::new(target.connector(), account);
+        let client = self.client.clone();
+        let http = HttpClient::new(client, &self.options, upstream, events, redactor.clone());
+        Arc::new(http)
+    }
+
+    fn credentials(&self, target: &Target, redactor: &target::Redactor) -> Credentials {
+        let account = self.accounts.get(&target.account().id);
+        let margin = self.options.refresh_before_expiry;
+        Credentials::new(target, account, redactor.clone(), margin)
     }
 }

@@ -14,6 +14,11 @@ pub struct Options {
     pub max_response_bytes: usize,
     /// Time allowed for one HTTP request, from connecting to the last body byte.
     pub request_timeout: Duration,
+    /// Recursion depth limit of `recurse` for nodes that set no `max_depth` of their own.
+    pub max_depth: usize,
+    /// How long before a known expiry (the context's `expires_at`) credentials are
+    /// refreshed, so that requests never go out with a token about to expire.
+    pub refresh_before_expiry: Duration,
 }
 
 impl Default for Options {
@@ -23,6 +28,8 @@ impl Default for Options {
             retry: RetryPolicy::default(),
             max_response_bytes: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            max_depth: weft_spec::DEFAULT_RECURSE_MAX_DEPTH,
+            refresh_before_expiry: Duration::from_secs(60),
         }
     }
 }
@@ -37,6 +44,12 @@ impl Options {
     /// Returns these options with another retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Returns these options with another default recursion depth limit (at least 1).
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth.max(1);
         self
     }
 

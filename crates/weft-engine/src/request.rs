@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use weft_connector::{Call, HttpSend};
 use weft_spec::{Input, PlanNode, RequestNode};
 
+use crate::auth;
 use crate::batch::{Batch, Emission, Position, Work};
 use crate::context::{bind, replace_at};
 use crate::event::Event;
@@ -105,12 +106,15 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
     };
     let http: Arc<dyn HttpSend> = Arc::new(NodeHttp {
         client: batch.http.clone(),
-        node: node.key.clone(),
+        node: Some(node.key.clone()),
     });
     let connector = batch.target.connector();
-    let account = batch.target.account();
+    let mut account = match auth::usable_credentials(batch, &http).await {
+        Ok(account) => account,
+        Err(failure) => return fail(batch, node, &run, None, &failure, None),
+    };
     let mut next = match connector
-        .prepare(account, &prepared.call, http.clone())
+        .prepare(&account, &prepared.call, http.clone())
         .await
     {
         Ok(first) => Some(first),
@@ -118,22 +122,17 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
     };
     let mut page = 0;
     while let Some(http_request) = next.take() {
-        let response = match batch.http.send(Some(&node.key), &http_request).await {
+        let (http_request, response) =
+            auth::send_page(batch, &node.key, &http, &mut account, http_request).await;
+        let response = match response {
             Ok(response) => response,
-            Err(error) => {
-                return fail(
-                    batch,
-                    node,
-                    &run,
-                    Some(page),
-                    &error.into(),
-                    Some(&http_request),
-                );
+            Err(failure) => {
+                return fail(batch, node, &run, Some(page), &failure, Some(&http_request));
             }
         };
         let parsed = connector
             .parse(
-                account,
+                &account,
                 &prepared.call,
                 &http_request,
                 &response,
@@ -228,9 +227,9 @@ fn take_record(
     };
     match should_recurse(&recurse.condition, &recursion.context) {
         Ok(false) => {}
-        Ok(true) if recursion.depth > recurse.max_depth => {
+        Ok(true) if recursion.depth > batch.depth_limit(recurse) => {
             let failure = Failure::TooDeep {
-                limit: recurse.max_depth,
+                limit: batch.depth_limit(recurse),
             };
             fail(batch, node, &recursion, None, &failure, None);
         }

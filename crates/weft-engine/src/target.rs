@@ -1,10 +1,12 @@
 //! The account and connector a batch runs against.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
 use weft_connector::{AccountContext, Connector};
+
+use crate::credentials::CredentialStore;
 
 /// The connector and account every call of a batch uses.
 #[derive(Clone)]
@@ -12,6 +14,7 @@ pub struct Target {
     connector: Arc<Connector>,
     account: AccountContext,
     secret_fields: BTreeSet<String>,
+    store: Option<Arc<dyn CredentialStore>>,
 }
 
 impl Target {
@@ -28,7 +31,24 @@ impl Target {
             connector,
             account,
             secret_fields: secrets,
+            store: None,
         }
+    }
+
+    /// Returns this target with a store that refreshed credentials are saved to and
+    /// that records a failed refresh. Without one, refreshed credentials live only in
+    /// the engine's memory.
+    pub fn with_credential_store(mut self, store: Arc<dyn CredentialStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    pub(crate) fn credential_store(&self) -> Option<&Arc<dyn CredentialStore>> {
+        self.store.as_ref()
+    }
+
+    pub(crate) fn set_account(&mut self, account: AccountContext) {
+        self.account = account;
     }
 
     /// The connector of this target.
@@ -58,32 +78,53 @@ impl Target {
 
     /// The redactor for this account's secret values.
     pub(crate) fn redactor(&self) -> Redactor {
-        let secrets = self
-            .account
-            .context
+        let redactor = Redactor::default();
+        redactor.add(&self.secret_values(&self.account.context));
+        redactor
+    }
+
+    /// The values of the secret fields in `context`.
+    pub(crate) fn secret_values(&self, context: &Map<String, Value>) -> Vec<String> {
+        context
             .iter()
             .filter(|(key, _)| self.secret_fields.contains(*key))
             .filter_map(|(_, value)| value.as_str())
-            // Very short values would blank out ordinary words in messages.
-            .filter(|value| value.len() >= 4)
             .map(str::to_owned)
-            .collect();
-        Redactor { secrets }
+            .collect()
     }
 }
 
-/// Replaces secret values wherever they show up in text meant for users.
+/// Replaces secret values wherever they show up in text meant for users. Clones share
+/// the list, so secrets added after a credential refresh are hidden everywhere.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Redactor {
-    secrets: Vec<String>,
+    secrets: Arc<RwLock<Vec<String>>>,
 }
 
 const REDACTED: &str = "[redacted]";
 
 impl Redactor {
+    /// Adds secret values to hide. Values shorter than 4 characters are skipped
+    /// because they would blank out ordinary words in messages.
+    pub(crate) fn add(&self, values: &[String]) {
+        let mut secrets = self
+            .secrets
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        for value in values.iter().filter(|value| value.len() >= 4) {
+            if !secrets.contains(value) {
+                secrets.push(value.clone());
+            }
+        }
+    }
+
     pub(crate) fn text(&self, text: &str) -> String {
+        let secrets = self
+            .secrets
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
         let mut text = text.to_owned();
-        for secret in &self.secrets {
+        for secret in secrets.iter() {
             if text.contains(secret.as_str()) {
                 text = text.replace(secret.as_str(), REDACTED);
             }
@@ -108,9 +149,8 @@ mod tests {
 
     #[test]
     fn redactor_hides_secrets_in_nested_values() {
-        let redactor = Redactor {
-            secrets: vec!["sk-12345".into()],
-        };
+        let redactor = Redactor::default();
+        redactor.add(&["sk-12345".into()]);
         let mut value = json!({"a": ["token sk-12345 rejected"], "b": 3});
         redactor.value(&mut value);
         assert_eq!(value, json!({"a": ["token [redacted] rejected"], "b": 3}));
