@@ -180,5 +180,25 @@ fn to_json(value: &JValue) -> Option<Value> {
     }
     // JValue's serializer writes whole numbers as integers and non-finite numbers
     // as null, so it cannot fail on a value the engine produced.
-    serde_json::to_value(value).ok()
+    let mut json = serde_json::to_value(value).ok()?;
+    replace_date_times(&mut json);
+    Some(json)
+}
+
+/// Replaces each date-time object (see `functions::datetime`) by its `toJSON` text, as
+/// `JSON.stringify` does with a Luxon `DateTime`. Functions serialise as `""`, so a
+/// date-time is an object with a `toJSON` field and an empty-string `toISO` method.
+fn replace_date_times(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            let is_date_time = object.get("toISO") == Some(&Value::String(String::new()));
+            if let (true, Some(text)) = (is_date_time, object.get("toJSON")) {
+                *value = text.clone();
+                return;
+            }
+            object.values_mut().for_each(replace_date_times);
+        }
+        Value::Array(items) => items.iter_mut().for_each(replace_date_times),
+        _ => {}
+    }
 }

@@ -98,8 +98,16 @@ pub(crate) static NATIVE: &[Native] = &[
     native("uuid", encoding::uuid),
     native("digest", encoding::digest),
     native("sign", encoding::sign),
-    native("dtFromIso", datetime::dt_from_iso),
-    native("dtFromFormat", datetime::dt_from_format),
+    native("__dtFromIso", datetime::from_iso),
+    native("__dtFromFormat", datetime::from_format),
+    native("__dtFields", datetime::fields),
+    native("__dtPlus", datetime::plus),
+    native("__dtSet", datetime::set),
+    native("__dtStartOf", datetime::start_of),
+    native("__dtSetZone", datetime::set_zone),
+    native("__dtFormat", datetime::to_format),
+    native("__dtText", datetime::text),
+    native("__dtHasSame", datetime::has_same),
     native("parseUrl", web::parse_url),
     native("getMimeType", web::get_mime_type),
     native("dependencyGraph", web::dependency_graph),
@@ -107,14 +115,24 @@ pub(crate) static NATIVE: &[Native] = &[
     native("convertNotionToMd", converters::notion_block_to_markdown),
     native("convertMarkdownToHtml", converters::markdown_to_html),
     native("convertHtmlToMarkdown", converters::html_to_markdown),
+    native("convertMarkdownToSlack", converters::markdown_to_slack),
+    native("convertMarkdownToNotion", converters::markdown_to_notion),
+    native("convertMarkdownToAdf", converters::markdown_to_adf),
+    native(
+        "convertMarkdownToGoogleDocs",
+        converters::markdown_to_google_docs,
+    ),
+    native("xmlToJs", converters::xml_to_js),
+    native("jsToXml", converters::js_to_xml),
+    native("jsonToCsv", converters::json_to_csv),
+    native(
+        "recursiveCharacterTextSplitter",
+        converters::recursive_character_text_splitter,
+    ),
     native("parseDocument", unsupported::parse_document),
     native(
         "generateEmbeddingsCohere",
         unsupported::generate_embeddings_cohere,
-    ),
-    native(
-        "recursiveCharacterTextSplitter",
-        unsupported::recursive_character_text_splitter,
     ),
     native("blob", unsupported::blob),
     native("base64ToBlob", unsupported::base64_to_blob),
@@ -172,6 +190,19 @@ pub(crate) static PRELUDE: &[Prelude] = &[
                  ($items := $type($array) = 'array' ? $array : [$array]; \
                  $__pickByMatches($items, $__keys($items, $predicate), false)) }",
     },
+    // Luxon-like date-times: see the `datetime` module.
+    Prelude {
+        name: "dtFromIso",
+        source: "function($text, $zone) { $__dtWrap($__dtFromIso($text, $zone)) }",
+    },
+    Prelude {
+        name: "dtFromFormat",
+        source: "function($text, $format) { $__dtWrap($__dtFromFormat($text, $format)) }",
+    },
+    Prelude {
+        name: "__dtWrap",
+        source: datetime::WRAP_SOURCE,
+    },
     // The value of a lodash iteratee for every item, as an array with one entry per
     // item: a function is called, anything else is resolved by `__iterateeKeys`.
     Prelude {
@@ -213,7 +244,6 @@ mod unsupported {
     unsupported! {
         parse_document => "parseDocument", "network access and binary documents";
         generate_embeddings_cohere => "generateEmbeddingsCohere", "network access";
-        recursive_character_text_splitter => "recursiveCharacterTextSplitter", "the LangChain text splitter";
         blob => "blob", "binary blobs";
         base64_to_blob => "base64ToBlob", "binary blobs";
         buffer_to_string => "bufferToString", "binary buffers";
