@@ -9,6 +9,10 @@ export const cases = []
 const c = (fn, name, expression, input = {}, extra = {}) =>
   cases.push({ name: `${fn}: ${name}`, function: fn, expression, input, ...extra })
 
+// The reference hands JSONata lambdas to lodash, which calls them synchronously and
+// gets a Promise back: always truthy, written as [object Promise].
+const promiseBug = { known_difference: 'the reference passes the JSONata callback to lodash, which sees a Promise (truthy, "[object Promise]"); Weft calls the callback' }
+
 // Core helpers.
 c('firstNonEmpty', 'hubspot phone falls back past null and empty', '$firstNonEmpty(properties.hs_lead_status, properties.lifecyclestage)', f.hubspotContacts[1])
 c('firstNonEmpty', 'all null gives no value', '$firstNonEmpty(null, null)')
@@ -51,7 +55,7 @@ c('string', 'float rounded to 15 digits', '$string(0.1 + 0.2)')
 c('string', 'nested number', "$string({'ratio': 1/3})")
 c('string', 'salesforce record', '$string(records[0].Account)', f.salesforceResult)
 c('string', 'pretty', "$string({'a': [1, 2]}, true)")
-c('string', 'large integer', '$string(123456789012345678)')
+c('string', 'large integer', '$string(123456789012345678)', {}, { known_difference: 'jsonata-core writes integers past 15 digits in full; Truto (and jsonata-js) round to 15 significant digits' })
 c('keys', 'hubspot properties', '$keys(properties)', f.hubspotContacts[0])
 c('keys', 'single key gives a string', "$keys({'only': 1})")
 c('keys', 'keys across records', '$keys(records.Account)', f.salesforceResult)
@@ -83,7 +87,7 @@ c('join', 'labels default separator', '$join(fields.labels)', f.jiraIssues[0])
 c('join', 'with separator', "$join(properties.Tags.multi_select.name, ' | ')", f.notionPage)
 c('join', 'numbers', '$join([1, 2, 3], "-")')
 c('groupBy', 'issues by status category', '$keys($groupBy(issues, "fields.status.statusCategory.key"))', { issues: f.jiraIssues })
-c('groupBy', 'contacts by lifecycle', '$groupBy(contacts, function($c) { $c.properties.lifecyclestage }) ~> $each(function($v, $k) { $k & "=" & $count($v) })', { contacts: f.hubspotContacts })
+c('groupBy', 'contacts by lifecycle', '$groupBy(contacts, function($c) { $c.properties.lifecyclestage }) ~> $each(function($v, $k) { $k & "=" & $count($v) })', { contacts: f.hubspotContacts }, promiseBug)
 c('keyBy', 'issues by key', '$keys($keyBy(issues, "key"))', { issues: f.jiraIssues })
 c('keyBy', 'contacts by email', '$keyBy(contacts, "properties.email")."ada@example.com".id', { contacts: f.hubspotContacts })
 c('orderBy', 'issues by created descending', '$orderBy(issues, ["fields.created"], ["desc"]).key', { issues: f.jiraIssues })
@@ -91,7 +95,7 @@ c('orderBy', 'opportunities by amount', '$orderBy(records, "Amount").Name', f.sa
 c('orderBy', 'two keys', '$orderBy(issues, ["fields.priority.name", "key"], ["asc", "desc"]).key', { issues: f.jiraIssues })
 c('find', 'first done issue', '$find(issues, ["fields.status.name", "Done"]).key', { issues: f.jiraIssues })
 c('find', 'matches object', "$find(contacts, {'properties': {'lifecyclestage': 'lead'}}).id", { contacts: f.hubspotContacts })
-c('find', 'callback', '$find(records, function($r) { $r.Amount > 1000 }).Name', f.salesforceResult)
+c('find', 'callback', '$find(records, function($r) { $r.Amount > 1000 }).Name', f.salesforceResult, promiseBug)
 c('lofilter', 'leads', '$lofilter(contacts, {"properties": {"lifecyclestage": "lead"}}).id', { contacts: f.hubspotContacts })
 c('lofilter', 'slack thread replies', '$lofilter(messages, "thread_ts").ts', { messages: f.slackMessages })
 c('each', 'object to pairs', "$each(properties.Status.status, function($v, $k) { $k & ':' & $v })", f.notionPage)
@@ -246,9 +250,9 @@ c('convertQueryToSql', 'mapped value type', "$convertQueryToSql({'status': 'open
 // Realistic combinations used in Truto unified APIs.
 c('combined', 'jira issues to rows', 'issues.{"id": key, "title": fields.summary, "assignee": $firstNonEmpty(fields.assignee.displayName, "unassigned"), "updated": $dtFromIso(fields.updated).toUTC().toISO()}', { issues: f.jiraIssues })
 c('combined', 'notion page to record', '{"id": id, "title": $join(properties.Name.title.plain_text, ""), "tags": properties.Tags.multi_select.name, "due": properties.Due.date.start, "budget_cents": $convertCurrencyToSubunit(properties.Budget.number, "USD")}', f.notionPage)
-c('combined', 'slack messages without joins', '$lofilter(messages, function($m) { $not($exists($m.subtype)) }).{"text": text, "at": $dtFromFormat($substringBefore(ts, "."), "fromSeconds").toISO()}', { messages: f.slackMessages })
+c('combined', 'slack messages without joins', '$lofilter(messages, function($m) { $not($exists($m.subtype)) }).{"text": text, "at": $dtFromFormat($substringBefore(ts, "."), "fromSeconds").toISO()}', { messages: f.slackMessages }, promiseBug)
 c('combined', 'hubspot contacts cleaned', '$map(contacts, function($c) { $pick($c.properties, ["email", "firstname"]) ~> $sift(function($v) { $v != null }) })', { contacts: f.hubspotContacts })
 c('combined', 'salesforce records flattened', 'records.$merge([$omit($, ["attributes", "Account"]), {"account": Account.Name}])', f.salesforceResult)
 c('combined', 'confluence breadcrumbs', "$join($append(ancestors.title, title), ' / ')", f.confluencePage)
 c('combined', 'hubspot next page query', "$stringifyQuery($merge([$parseQuery('limit=100&archived=false'), {'after': '52'}]))")
-c('combined', 'issues grouped by assignee count', '$each($groupBy(issues, function($i) { $firstNonEmpty($i.fields.assignee.displayName, "none") }), function($v, $k) { {"name": $k, "count": $count($v)} })', { issues: f.jiraIssues })
+c('combined', 'issues grouped by assignee count', '$each($groupBy(issues, function($i) { $firstNonEmpty($i.fields.assignee.displayName, "none") }), function($v, $k) { {"name": $k, "count": $count($v)} })', { issues: f.jiraIssues }, promiseBug)

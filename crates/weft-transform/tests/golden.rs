@@ -65,7 +65,9 @@ fn same_json(a: &Value, b: &Value) -> bool {
             a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_json(a, b))
         }
         (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same_json(v, w)))
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
@@ -143,7 +145,12 @@ fn golden_cases_match_truto() -> TestResult {
         file["version"].as_str().unwrap_or_default(),
         failures.len()
     );
-    assert!(failures.is_empty(), "{} failing cases:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     Ok(())
 }
 

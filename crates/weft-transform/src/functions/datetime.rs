@@ -143,9 +143,10 @@ impl Moment {
             Zone::System => json!("system"),
             Zone::Fixed(minutes) => json!(minutes),
         };
-        let invalid = self.invalid.as_ref().map(|invalid| {
-            json!({"reason": invalid.reason, "explanation": invalid.explanation})
-        });
+        let invalid = self
+            .invalid
+            .as_ref()
+            .map(|invalid| json!({"reason": invalid.reason, "explanation": invalid.explanation}));
         json!({"millis": self.millis, "zone": zone, "invalid": invalid})
     }
 
@@ -157,7 +158,10 @@ impl Moment {
             let explanation = invalid["explanation"].as_str().map(String::from);
             return Ok(Moment::invalid(reason, explanation));
         }
-        let millis = value.get("millis").and_then(Value::as_f64).ok_or_else(bad)?;
+        let millis = value
+            .get("millis")
+            .and_then(Value::as_f64)
+            .ok_or_else(bad)?;
         let zone = match value.get("zone") {
             Some(Value::Number(minutes)) => Zone::Fixed(minutes.as_i64().unwrap_or(0) as i32),
             _ => Zone::System,
@@ -242,7 +246,10 @@ pub(crate) fn plus(args: &[Option<Value>]) -> Outcome {
 /// `__dtSet(moment, values)`: the moment with some wall-clock fields replaced.
 pub(crate) fn set(args: &[Option<Value>]) -> Outcome {
     let moment = moment_arg(args)?;
-    done(calendar::set(&moment, arg(args, 1).unwrap_or(&Value::Null))?)
+    done(calendar::set(
+        &moment,
+        arg(args, 1).unwrap_or(&Value::Null),
+    )?)
 }
 
 /// `__dtStartOf(moment, unit, end)`: the start of the unit the moment is in, or its
@@ -357,3 +364,15 @@ pub(crate) const WRAP_SOURCE: &str = "function($m) { $merge([$__dtFields($m), {
   'hasSame': function($o, $u) { $__dtHasSame($m, $o.toMillis(), $u) },
   'equals': function($o) { $o.toMillis() = $__dtText($m, 'millis') and $o.zoneName = $__dtFields($m).zoneName }
 }]) }";
+
+/// Luxon's `DateTime.fromISO(text).toFormat(format)`, or `.toISO()` without a format;
+/// `Invalid DateTime` (or `null` for `toISO`) when the text is not ISO 8601.
+pub(crate) fn reformat_iso(text: &str, format: Option<&str>) -> String {
+    let moment = parse::iso(text).map(|millis| Moment::new(millis, Zone::System));
+    match (moment, format) {
+        (Some(moment), Some(pattern)) => format::to_format(&moment, pattern),
+        (Some(moment), None) => format::fixed(&moment, "iso").unwrap_or_default(),
+        (None, Some(_)) => "Invalid DateTime".to_string(),
+        (None, None) => "null".to_string(),
+    }
+}

@@ -16,6 +16,7 @@ mod encoding;
 mod lodash;
 mod query;
 mod similarity;
+mod sql;
 mod web;
 
 pub mod convert_error;
@@ -125,6 +126,7 @@ pub(crate) static NATIVE: &[Native] = &[
     native("xmlToJs", converters::xml_to_js),
     native("jsToXml", converters::js_to_xml),
     native("jsonToCsv", converters::json_to_csv),
+    native("convertQueryToSql", sql::convert_query_to_sql),
     native(
         "recursiveCharacterTextSplitter",
         converters::recursive_character_text_splitter,

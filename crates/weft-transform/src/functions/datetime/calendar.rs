@@ -133,7 +133,12 @@ pub(super) fn plus(moment: &Moment, duration: &Value, sign: i64) -> Result<Momen
         return Ok(moment.clone());
     }
     let units = duration_units(duration)?;
-    let amount = |name: &str| units.iter().find(|(unit, _)| *unit == name).map_or(0.0, |u| u.1);
+    let amount = |name: &str| {
+        units
+            .iter()
+            .find(|(unit, _)| *unit == name)
+            .map_or(0.0, |u| u.1)
+    };
     let sign_f = sign as f64;
 
     let months = sign_f * (amount("years") * 12.0 + amount("quarters") * 3.0 + amount("months"));
@@ -147,7 +152,10 @@ pub(super) fn plus(moment: &Moment, duration: &Value, sign: i64) -> Result<Momen
             + amount("seconds") * 1000.0
             + amount("milliseconds"));
     let moved = Moment::from_local(local, moment.zone);
-    Ok(Moment::new(moved.millis + millis.round() as i64, moment.zone))
+    Ok(Moment::new(
+        moved.millis + millis.round() as i64,
+        moment.zone,
+    ))
 }
 
 fn duration_units(duration: &Value) -> Result<Vec<(&'static str, f64)>, String> {
@@ -156,7 +164,8 @@ fn duration_units(duration: &Value) -> Result<Vec<(&'static str, f64)>, String> 
         Value::Object(object) => object
             .iter()
             .map(|(key, value)| {
-                let unit = unit_name(key).ok_or_else(|| format!("invalid duration unit '{key}'"))?;
+                let unit =
+                    unit_name(key).ok_or_else(|| format!("invalid duration unit '{key}'"))?;
                 let amount = value
                     .as_f64()
                     .ok_or_else(|| format!("invalid duration value for '{key}': {value}"))?;
@@ -194,7 +203,15 @@ pub(super) fn set(moment: &Moment, values: &Value) -> Result<Moment, String> {
         i64::from(local.second()),
         i64::from(local.nanosecond() / 1_000_000),
     ];
-    let names = ["year", "month", "day", "hour", "minute", "second", "millisecond"];
+    let names = [
+        "year",
+        "month",
+        "day",
+        "hour",
+        "minute",
+        "second",
+        "millisecond",
+    ];
     for (key, value) in values {
         let singular = key.strip_suffix('s').unwrap_or(key);
         let index = names
@@ -203,7 +220,8 @@ pub(super) fn set(moment: &Moment, values: &Value) -> Result<Moment, String> {
             .ok_or_else(|| format!("set: unsupported unit '{key}'"))?;
         parts[index] = value
             .as_f64()
-            .ok_or_else(|| format!("set: invalid value for '{key}': {value}"))? as i64;
+            .ok_or_else(|| format!("set: invalid value for '{key}': {value}"))?
+            as i64;
     }
     if !values.contains_key("day") && !values.contains_key("days") {
         let last = days_in_month(parts[0] as i32, parts[1].clamp(1, 12) as u32);
@@ -233,9 +251,14 @@ pub(super) fn start_of(moment: &Moment, unit: &str, end: bool) -> Result<Moment,
         "years" => day_start(date.with_ordinal(1).unwrap_or(date)),
         "quarters" => day_start(first_of_month(date, date.month0() / 3 * 3 + 1)),
         "months" => day_start(first_of_month(date, date.month())),
-        "weeks" => day_start(date - Duration::days(i64::from(date.weekday().num_days_from_monday()))),
+        "weeks" => {
+            day_start(date - Duration::days(i64::from(date.weekday().num_days_from_monday())))
+        }
         "days" => day_start(date),
-        "hours" => local.with_minute(0).and_then(|t| t.with_second(0)).unwrap_or(local),
+        "hours" => local
+            .with_minute(0)
+            .and_then(|t| t.with_second(0))
+            .unwrap_or(local),
         "minutes" => local.with_second(0).unwrap_or(local),
         _ => local,
     };
