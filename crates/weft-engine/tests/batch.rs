@@ -242,6 +242,19 @@ async fn recursion_past_depth_limit_fails_the_node() -> TestResult {
 }
 
 #[tokio::test]
+async fn engine_depth_limit_applies_to_nodes_without_one() -> TestResult {
+    let run = run_with(plan(tree_spec())?, quick_retries().with_max_depth(1)).await?;
+    assert_eq!(
+        ids(&run.output, "page-content"),
+        ["t1", "t1-a", "t1-b", "t2"]
+    );
+    let errors = errors(&run.output, "page-content");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["statusCode"], 508);
+    Ok(())
+}
+
+#[tokio::test]
 async fn spool_then_transform_sees_whole_array() -> TestResult {
     let run = run(tree_spec()).await?;
     assert_eq!(ids(&run.output, "all-content"), TREE_PRE_ORDER);
