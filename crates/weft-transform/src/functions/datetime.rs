@@ -9,7 +9,7 @@
 //! the moment that call the `__dt*` natives here. A method that returns a date-time
 //! wraps the new moment again, so calls chain: `$dtFromIso(x).plus({'days': 1}).toISO()`.
 //!
-//! The object also holds `toJSON`, the ISO text, which the engine writes in place of the
+//! The object also contains `toJSON`, the ISO text, which the engine writes in place of the
 //! whole object when a date-time reaches the output or a native function's arguments,
 //! as Luxon's `toJSON` does.
 //!

@@ -66,7 +66,7 @@ fn condition(
         let comparison = query.get(key).unwrap_or(&Value::Null);
         if key == "or" {
             let Value::Object(inner) = comparison else {
-                return Err(format!("'or' must hold an object, got {comparison}"));
+                return Err(format!("'or' must contain an object, got {comparison}"));
             };
             statements.push(format!("({})", condition(inner, keys, options)?));
             continue;
