@@ -254,3 +254,84 @@ fn notion_example_prints_expected_markdown() -> TestResult {
     assert_eq!(stdout, expected);
     Ok(())
 }
+
+#[test]
+fn needs_reauth_account_exits_one_with_message() -> TestResult {
+    let dir = TempDir::new("reauth")?;
+    let data = dir.0.join("data");
+    let account_id = {
+        let store = weft::Store::open(&data)?;
+        let account = store.create_account(weft::store::NewAccount {
+            environment: "default".into(),
+            connector: "notion".into(),
+            context: serde_json::from_value(json!({"access_token": "revoked-secret-123456"}))?,
+            base_url: None,
+            secret_fields: vec!["access_token".into()],
+        })?;
+        let status = weft::store::AccountStatus::NeedsReauth;
+        store.set_status(&account.id, status, Some("token revoked".into()))?;
+        account.id
+    };
+    let spec = write_spec(&dir, &loop_spec())?;
+
+    let output = weft_run(&dir, &spec, &["--account", &account_id])?;
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let expected = format!("error: account '{account_id}' needs reauthorization: ");
+    assert!(stderr.contains(&expected), "{stderr}");
+    // The notion connector has no refresh hook, so the one refresh cannot happen.
+    assert!(stderr.contains("declares no refresh hook"), "{stderr}");
+    assert!(!stderr.contains("revoked-secret-123456"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    Ok(())
+}
+
+#[test]
+fn max_depth_option_limits_recursion() -> TestResult {
+    let dir = TempDir::new("depth")?;
+    let spec = write_spec(
+        &dir,
+        &json!({
+            "integrated_account_id": "not-in-any-store",
+            "resources": [{
+                "name": "page-content",
+                "resource": "block-children",
+                "method": "list",
+                "query": {"block_id": "tree"},
+                "recurse": {
+                    "if": "{{resources.block-children.has_children:bool}}",
+                    "config": {"query": {"block_id": "{{resources.block-children.id}}"}}
+                },
+                "persist": true
+            }]
+        }),
+    )?;
+
+    let output = weft_run(&dir, &spec, &["--connector", "notion", "--max-depth", "1"])?;
+
+    assert_eq!(output.status.code(), Some(1));
+    let document = stdout_json(&output)?;
+    let errors = document["errors"]["page-content"]
+        .as_array()
+        .ok_or("no errors for page-content")?;
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["statusCode"], 508);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("limit of 1 levels")),
+        "{}",
+        errors[0]
+    );
+    Ok(())
+}
+
+#[test]
+fn max_depth_zero_is_rejected() -> TestResult {
+    let dir = TempDir::new("depth-zero")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion", "--max-depth", "0"])?;
+    assert_eq!(output.status.code(), Some(2));
+    Ok(())
+}

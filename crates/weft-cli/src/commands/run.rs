@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use weft::{AccountLookup, BatchOutput, Engine, Event, Options, Plan, Registry, Store};
 
+use crate::data_dir;
 use crate::progress::Progress;
 
 #[derive(Debug, clap::Args)]
@@ -30,8 +31,9 @@ pub struct Args {
     /// Serve this HAR file on 127.0.0.1 and send every call to it instead of the API.
     #[arg(long, value_name = "HAR")]
     replay: Option<PathBuf>,
-    /// Folder of the local store and of extra connectors (`<DIR>/connectors`).
-    #[arg(long, value_name = "DIR", env = "WEFT_DATA_DIR")]
+    /// Folder of the local store and of extra connectors (`<DIR>/connectors`); default
+    /// `WEFT_DATA_DIR`, else the platform's data folder.
+    #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Output format: `json` prints the result once; `ndjson` prints one event per line,
     /// then the result.
@@ -41,6 +43,10 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
+    /// Recursion depth limit of `recurse` for nodes that set no `max_depth`.
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_depth: u32,
     /// Print only the records under this `result` key, one per line: strings as they
     /// are, other values as JSON.
     #[arg(long, value_name = "KEY")]
@@ -57,11 +63,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(plan) = load_plan(&args)? else {
         return Ok(ExitCode::from(2));
     };
-    let registry = load_registry(args.data_dir.as_deref());
-    let store = open_store(&args)?;
+    let data_dir = data_dir::resolve(args.data_dir.clone())?;
+    let registry = load_registry(&data_dir);
+    let store = open_store(&data_dir, args.connector.is_some())?;
     let runtime = tokio::runtime::Runtime::new().context("failed to start the tokio runtime")?;
-    let output = runtime.block_on(execute(&args, plan, &registry, store.as_ref()))?;
-    print_output(&args, &output)
+    match runtime.block_on(execute(&args, plan, &registry, store))? {
+        Ok(output) => print_output(&args, &output),
+        Err(weft::Error::NeedsReauth { account, reason }) => {
+            eprintln!("error: account '{account}' needs reauthorization: {reason}");
+            eprintln!(
+                "connect it again, for example with `weft accounts update {account} \
+                 --context @FILE --status active`"
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Reads and validates the spec, applying `--args` and `--account`. Returns `None`
@@ -103,51 +120,34 @@ fn merge_args(args: &mut Value, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads connectors from the built-in folder, `WEFT_CONNECTORS_DIR` and
-/// `<data-dir>/connectors`, later folders overriding earlier ones.
-fn load_registry(data_dir: Option<&Path>) -> Registry {
-    let mut dirs = Vec::new();
-    if cfg!(debug_assertions) {
-        dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors"));
-    }
-    if let Some(dir) = std::env::var_os("WEFT_CONNECTORS_DIR") {
-        dirs.push(PathBuf::from(dir));
-    }
-    if let Some(dir) = data_dir.map(Path::to_path_buf).or_else(default_data_dir) {
-        dirs.push(dir.join("connectors"));
-    }
-    dirs.retain(|dir| dir.is_dir());
-    let (registry, errors) = Registry::load(&dirs);
+/// Loads connectors from the folders [`data_dir::connector_dirs`] lists.
+fn load_registry(data_dir: &Path) -> Registry {
+    let (registry, errors) = Registry::load(&data_dir::connector_dirs(data_dir));
     for error in errors {
         eprintln!("warning: connector not loaded: {error}");
     }
     registry
 }
 
-fn default_data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "weft").map(|dirs| dirs.data_dir().to_path_buf())
-}
-
-/// Opens the store when its folder exists. A replay with `--connector` needs none, so a
-/// missing folder is not created then.
-fn open_store(args: &Args) -> anyhow::Result<Option<Store>> {
-    let Some(dir) = args.data_dir.clone().or_else(default_data_dir) else {
-        return Ok(None);
-    };
-    if !dir.exists() && args.connector.is_some() {
+/// Opens the store in `dir`. A replay with `--connector` needs none, so a missing
+/// folder is not created then.
+fn open_store(dir: &Path, has_connector: bool) -> anyhow::Result<Option<Arc<Store>>> {
+    if !dir.exists() && has_connector {
         return Ok(None);
     }
-    let store = Store::open(&dir)
+    let store = Store::open(dir)
         .with_context(|| format!("failed to open the store in '{}'", dir.display()))?;
-    Ok(Some(store))
+    Ok(Some(Arc::new(store)))
 }
 
+/// Runs the batch. The outer error is a failure of the CLI itself; the inner one is
+/// why the batch could not start.
 async fn execute(
     args: &Args,
     plan: Plan,
     registry: &Registry,
-    store: Option<&Store>,
-) -> anyhow::Result<BatchOutput> {
+    store: Option<Arc<Store>>,
+) -> anyhow::Result<Result<BatchOutput, weft::Error>> {
     let replay = match &args.replay {
         Some(path) => Some(start_replay(path).await?),
         None => None,
@@ -157,7 +157,10 @@ async fn execute(
         fallback_connector: args.connector.clone(),
         base_url: replay.as_ref().map(|server| server.base_url()),
     };
-    let engine = Engine::new(Options::default().with_concurrency(args.concurrency.into()))?;
+    let options = Options::default()
+        .with_concurrency(args.concurrency.into())
+        .with_max_depth(args.max_depth as usize);
+    let engine = Engine::new(options)?;
     let (sender, receiver) = mpsc::unbounded_channel();
     let printer = tokio::spawn(show_events(receiver, args.output, args.print.is_some()));
 
@@ -170,7 +173,7 @@ async fn execute(
         }
         server.shutdown().await?;
     }
-    Ok(outcome?)
+    Ok(outcome)
 }
 
 async fn start_replay(path: &Path) -> anyhow::Result<weft::replay::ReplayServer> {
