@@ -32,7 +32,7 @@ pub(crate) struct AccountState {
     rate_limited_until: Mutex<Option<Instant>>,
 }
 
-/// What the last refresh of this engine produced.
+/// The outcome of the latest successful refresh by this engine.
 #[derive(Debug, Default)]
 pub(crate) struct RefreshSlot {
     /// The whole context after the latest successful refresh; used when the account

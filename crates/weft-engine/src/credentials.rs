@@ -1,6 +1,6 @@
 //! Credential refresh through the connector's `refresh` hook.
 //!
-//! A batch holds its account's current credentials in [`Credentials`]. They are
+//! A batch keeps its account's current credentials in [`Credentials`]. They are
 //! refreshed before a known expiry (the context's `expires_at`) and after a 401, at most
 //! once at a time per account across every batch of one engine (the per-account lock in
 //! [`AccountState`]). Whoever waited on that lock first checks whether the credentials
@@ -21,7 +21,7 @@ use crate::target::{Redactor, Target};
 /// The error type of [`CredentialStore`] methods.
 pub type StoreFailure = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where refreshed credentials are saved and a failed refresh is recorded. The facade
+/// Storage for refreshed credentials and failed refreshes. The facade
 /// implements it with the account store, so this crate does not depend on one.
 ///
 /// The engine calls these methods from async code while it holds the account's refresh
@@ -53,7 +53,8 @@ pub(crate) struct Credentials {
     state: Arc<AccountState>,
     redactor: Redactor,
     refresh_before_expiry: Duration,
-    /// Why a refresh failed in this batch; later calls fail at once instead of retrying.
+    /// Reason of a refresh that failed in this batch. Later calls fail at once instead
+    /// of refreshing again.
     failed: Mutex<Option<String>>,
 }
 

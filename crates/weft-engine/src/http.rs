@@ -59,8 +59,8 @@ impl Resign for AsBuilt {
     }
 }
 
-/// What the API of one account declares about retries and rate limits, and the
-/// account's shared rate-limit window.
+/// The retry and rate-limit declarations of one account's API, and the account's
+/// shared rate-limit window.
 #[derive(Default)]
 pub(crate) struct Upstream {
     pub(crate) retryable_statuses: Vec<u16>,
@@ -218,7 +218,7 @@ impl HttpClient {
         Ok(response)
     }
 
-    /// Waits while an earlier response said the account has no requests left in the
+    /// Waits while an earlier response reported that the account has no requests left in the
     /// current rate-limit window.
     async fn wait_for_window(&self, node: Option<&str>) {
         while let Some(until) = self.upstream.account.rate_limited_until() {
@@ -233,13 +233,14 @@ impl HttpClient {
     }
 
     /// Holds back the account's later requests until the window resets when
-    /// `response` says no requests are left.
+    /// `response` reports that no requests are left.
     fn note_window(&self, response: &HttpResponse) {
         let Some(wait) = window_exhausted(&self.upstream.rate_limit, &response.headers) else {
             return;
         };
-        // NOTE: a reset further away than `max_backoff` is cut short to it, so a batch
-        // never hangs for an hour-long window; requests sent early get 429 and retry.
+        // NOTE: a reset further away than `max_backoff` is cut short to `max_backoff`, so
+        // that a batch never hangs for an hour-long window. Requests sent early then get
+        // 429 and retry.
         let wait = wait.min(self.retry.max_backoff);
         self.upstream.account.hold_until(Instant::now() + wait);
     }
@@ -313,8 +314,8 @@ pub(crate) struct NodeHttp {
 
 impl HttpSend for NodeHttp {
     // TODO: retries of connector-built requests (`http.request`) are sent as built,
-    // without running `sign` again, because only the connector knows whether auth
-    // applied to them; re-signing needs that flag on `HttpRequest`.
+    // without running `sign` again, because only the connector decides whether auth
+    // applies to them. Re-signing them needs that flag on `HttpRequest`.
     fn send(
         &self,
         request: HttpRequest,

@@ -1,4 +1,4 @@
-//! Reading the waits an API asks for: `Retry-After` and the connector's rate-limit
+//! Reading the waits an API requests: `Retry-After` and the connector's rate-limit
 //! headers (requests remaining in the window, and when the window resets).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
