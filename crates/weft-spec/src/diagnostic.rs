@@ -9,6 +9,12 @@ pub enum Problem {
     /// The text is not valid JSON.
     #[error("invalid JSON: {message}")]
     Syntax { message: String },
+    /// The text is not valid UTF-8.
+    #[error("invalid UTF-8: byte {byte:#04x} at offset {offset} (save the file as UTF-8)")]
+    InvalidUtf8 { byte: u8, offset: usize },
+    /// A key given twice in one object; JSON parsers keep only one of the values.
+    #[error("duplicate key '{key}' (JSON keeps only the last value; remove the other)")]
+    DuplicateKey { key: String },
     /// A required field is absent.
     #[error("{field} is missing")]
     Missing { field: String },

@@ -3,7 +3,7 @@
 //! serde_json drops positions once a document is parsed, so diagnostics about a
 //! parsed value find their line and column by walking the text a second time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Byte offsets of one value in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,11 +14,24 @@ pub struct Span {
     pub value: usize,
 }
 
+/// A key that appears twice in one JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// JSON pointer of the member (`/resources/0/method`).
+    pub pointer: String,
+    /// Byte offset of the repeated key's opening quote.
+    pub key: usize,
+}
+
 /// Positions of every value in a JSON text.
+///
+/// For a key repeated in one object, the span is that of the last occurrence, the one
+/// whose value serde_json keeps.
 #[derive(Debug, Default)]
 pub struct Locator<'s> {
     source: &'s str,
     spans: HashMap<String, Span>,
+    duplicates: Vec<DuplicateKey>,
 }
 
 impl<'s> Locator<'s> {
@@ -28,13 +41,20 @@ impl<'s> Locator<'s> {
             bytes: source.as_bytes(),
             at: 0,
             spans: HashMap::new(),
+            duplicates: Vec::new(),
         };
         walker.skip_space();
         walker.value(String::new(), None);
         Locator {
             source,
             spans: walker.spans,
+            duplicates: walker.duplicates,
         }
+    }
+
+    /// Returns every key that repeats an earlier key of the same object, in text order.
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
     }
 
     /// Returns the span of the value at `pointer` (`/resources/2/depends_on`).
@@ -44,11 +64,41 @@ impl<'s> Locator<'s> {
 
     /// Converts a byte offset to a 1-based line and character column.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let before = &self.source[..offset.min(self.source.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        (line, before[line_start..].chars().count() + 1)
+        self.line_columns(&[offset])[0]
     }
+
+    /// Converts many byte offsets at once, in one pass over the text.
+    ///
+    /// Converting each offset alone scans from the start of its line, which is
+    /// quadratic for many problems on one long line (a minified spec).
+    pub fn line_columns(&self, offsets: &[usize]) -> Vec<(usize, usize)> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_by_key(|&at| offsets[at]);
+        let mut positions = vec![(1, 1); offsets.len()];
+        let (mut done, mut line, mut column) = (0, 1, 1);
+        for at in order {
+            let target = char_boundary_at_or_before(self.source, offsets[at]);
+            for character in self.source[done..target].chars() {
+                if character == '\n' {
+                    line += 1;
+                    column = 1;
+                } else {
+                    column += 1;
+                }
+            }
+            done = target;
+            positions[at] = (line, column);
+        }
+        positions
+    }
+}
+
+fn char_boundary_at_or_before(source: &str, offset: usize) -> usize {
+    let mut at = offset.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// Escapes one reference token of a JSON pointer (RFC 6901).
@@ -60,6 +110,7 @@ struct Walker<'b> {
     bytes: &'b [u8],
     at: usize,
     spans: HashMap<String, Span>,
+    duplicates: Vec<DuplicateKey>,
 }
 
 impl Walker<'_> {
@@ -94,6 +145,7 @@ impl Walker<'_> {
 
     fn object(&mut self, pointer: &str) {
         self.at += 1;
+        let mut keys = HashSet::new();
         loop {
             self.skip_space();
             if self.peek() != Some(b'"') {
@@ -108,7 +160,14 @@ impl Walker<'_> {
             }
             self.at += 1;
             self.skip_space();
-            self.value(format!("{pointer}/{}", escape_token(&key)), Some(key_at));
+            let member = format!("{pointer}/{}", escape_token(&key));
+            if !keys.insert(key) {
+                self.duplicates.push(DuplicateKey {
+                    pointer: member.clone(),
+                    key: key_at,
+                });
+            }
+            self.value(member, Some(key_at));
             if !self.separator(b'}') {
                 return;
             }
@@ -213,6 +272,24 @@ mod tests {
         let locator = Locator::new(r#"{"a": "say \"hi\"", "b": true}"#);
         let span = locator.span("/b").expect("member b");
         assert_eq!(locator.line_column(span.value), (1, 26));
+    }
+
+    #[test]
+    fn converts_unsorted_offsets() {
+        let locator = Locator::new(SOURCE);
+        assert_eq!(locator.line_columns(&[30, 0, 2]), [(3, 3), (1, 1), (2, 1)]);
+    }
+
+    #[test]
+    fn records_repeated_keys_once_per_repeat() {
+        let locator = Locator::new(r#"{"a": {"b": 1}, "a": {"b": 2}, "a": 3}"#);
+        let pointers: Vec<&str> = locator
+            .duplicates()
+            .iter()
+            .map(|d| d.pointer.as_str())
+            .collect();
+        assert_eq!(pointers, ["/a", "/a"]);
+        assert_eq!(locator.duplicates()[0].key, 16);
     }
 
     #[test]

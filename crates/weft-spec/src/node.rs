@@ -118,7 +118,7 @@ fn node_name(report: &mut Report, site: &Site, map: &Map<String, Value>) -> Opti
 }
 
 /// Returns the label diagnostics use for a node: its name, else its resource.
-fn node_key(map: &Map<String, Value>) -> Option<String> {
+pub(crate) fn node_key(map: &Map<String, Value>) -> Option<String> {
     let name = map
         .get("name")
         .and_then(Value::as_str)
