@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
-use jsonata_core::value::JValue;
+use jsonata_core::value::{JArray, JMap, JValue};
 use serde_json::{Map, Value};
 
 use crate::functions::{self, NativeFn};
@@ -68,7 +68,7 @@ impl Engine for JsonataCore {
         let mut context = Context::new();
         bind_prelude(&mut context)?;
         for (name, value) in bindings {
-            context.bind(name.clone(), JValue::from(value.clone()));
+            context.bind(name.clone(), to_engine(value));
         }
 
         let options = EvaluatorOptions {
@@ -80,10 +80,7 @@ impl Engine for JsonataCore {
         register_natives(&mut evaluator);
 
         let result = evaluator
-            .evaluate(
-                &ast,
-                &input.map_or(JValue::Undefined, |i| JValue::from(i.clone())),
-            )
+            .evaluate(&ast, &input.map_or(JValue::Undefined, to_engine))
             .map_err(|error| TransformError::Evaluation {
                 message: error.message().to_string(),
             })?;
@@ -178,11 +175,88 @@ fn to_json(value: &JValue) -> Option<Value> {
     if value.is_undefined() {
         return None;
     }
+    Some(json_from_engine(value, 0))
+}
+
+/// Nesting depth up to which [`json_from_engine`] walks a value itself. Deeper parts
+/// go through the engine's serializer, which grows the stack as it needs.
+const DIRECT_DEPTH: usize = 64;
+
+/// Converts an engine value by walking it, without the serializer's intermediate
+/// steps. Gives the same JSON as [`serialized`].
+fn json_from_engine(value: &JValue, depth: usize) -> Value {
+    match value {
+        JValue::Null | JValue::Undefined => Value::Null,
+        JValue::Bool(flag) => Value::Bool(*flag),
+        JValue::Number(number) => json_number(*number),
+        JValue::String(text) => Value::String(text.to_string()),
+        JValue::Array(items) if depth < DIRECT_DEPTH => Value::Array(
+            items
+                .iter()
+                .map(|item| json_from_engine(item, depth + 1))
+                .collect(),
+        ),
+        JValue::Object(object) if depth < DIRECT_DEPTH => json_object(object, depth),
+        other => serialized(other),
+    }
+}
+
+/// Converts a number: a whole number in the `i64` range becomes a JSON integer and a
+/// non-finite number null, as in the engine's serializer.
+fn json_number(number: f64) -> Value {
+    let whole = number.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(&number);
+    if whole {
+        Value::from(number as i64)
+    } else {
+        serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+    }
+}
+
+fn json_object(object: &JMap, depth: usize) -> Value {
+    let is_date_time = match object.get("toISO") {
+        Some(JValue::String(text)) => text.is_empty(),
+        Some(JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. }) => true,
+        _ => false,
+    };
+    if let (true, Some(text)) = (is_date_time, object.get("toJSON")) {
+        return json_from_engine(text, depth + 1);
+    }
+    let fields = object
+        .iter()
+        .map(|(key, field)| (key.clone(), json_from_engine(field, depth + 1)));
+    Value::Object(fields.collect())
+}
+
+/// Converts through the engine's serializer, which writes functions as `""`.
+fn serialized(value: &JValue) -> Value {
     // JValue's serializer writes whole numbers as integers and non-finite numbers
     // as null, so it cannot fail on a value the engine produced.
-    let mut json = serde_json::to_value(value).ok()?;
+    let mut json = serde_json::to_value(value).unwrap_or(Value::Null);
     replace_date_times(&mut json);
-    Some(json)
+    json
+}
+
+/// Converts JSON to an engine value without cloning it first.
+fn to_engine(value: &Value) -> JValue {
+    match value {
+        Value::Null => JValue::Null,
+        Value::Bool(flag) => JValue::Bool(*flag),
+        Value::Number(number) => JValue::Number(number.as_f64().unwrap_or(0.0)),
+        Value::String(text) => JValue::string(text.as_str()),
+        Value::Array(items) => {
+            let flat = !items.iter().any(Value::is_array);
+            JValue::Array(JArray::new_flat(
+                items.iter().map(to_engine).collect(),
+                flat,
+            ))
+        }
+        Value::Object(object) => {
+            let fields = object
+                .iter()
+                .map(|(key, field)| (key.clone(), to_engine(field)));
+            JValue::Object(Rc::new(fields.collect()))
+        }
+    }
 }
 
 /// Replaces each date-time object (see `functions::datetime`) by its `toJSON` text, as
