@@ -121,6 +121,50 @@ fn missing_file_is_an_error() -> Result<(), Box<dyn Error>> {
 }
 
 #[test]
+fn unreadable_file_does_not_stop_later_files() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("bad.json"), "[]")?;
+    let assert = weft()?
+        .current_dir(dir.path())
+        .args(["validate", "does-not-exist.json", "bad.json"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone())?;
+    assert!(stderr.contains("failed to read spec 'does-not-exist.json'"));
+    assert!(stderr.contains("bad.json:1:1: body must be a JSON object"));
+    Ok(())
+}
+
+#[test]
+fn non_utf8_spec_reports_line_and_column() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("latin1.json"), b"{\n  \"a\": \"caf\xe9\"}")?;
+    weft()?
+        .current_dir(dir.path())
+        .args(["validate", "latin1.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "latin1.json:2:12: invalid UTF-8: byte 0xe9",
+        ));
+    Ok(())
+}
+
+#[test]
+fn schema_check_names_missing_file() -> Result<(), Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    weft()?
+        .args(["schema", "--check", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "batch-request.schema.json is missing; run 'weft schema",
+        ));
+    Ok(())
+}
+
+#[test]
 fn schema_check_passes_on_committed_schema() -> Result<(), Box<dyn Error>> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     weft()?
@@ -141,7 +185,7 @@ fn schema_writes_then_check_detects_staleness() -> Result<(), Box<dyn Error>> {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "batch-request.schema.json is stale",
+            "batch-request.schema.json is missing",
         ));
     weft()?.args(["schema", "--out"]).arg(&out).assert().code(0);
     weft()?
@@ -158,6 +202,9 @@ fn schema_writes_then_check_detects_staleness() -> Result<(), Box<dyn Error>> {
         .args(["schema", "--check", "--out"])
         .arg(&out)
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(predicate::str::contains(
+            "batch-request.schema.json is stale",
+        ));
     Ok(())
 }

@@ -21,15 +21,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let path = args.out.join(SCHEMA_FILE_NAME);
     let generated = schema_text();
     if args.check {
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current != generated {
-            eprintln!(
-                "{} is stale; run 'weft schema' to regenerate it",
-                path.display()
-            );
-            return Ok(ExitCode::from(1));
-        }
-        return Ok(ExitCode::SUCCESS);
+        let problem = match std::fs::read_to_string(&path) {
+            Ok(current) if current == generated => return Ok(ExitCode::SUCCESS),
+            Ok(_) => "is stale",
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => "is missing",
+            Err(error) => {
+                return Err(error).with_context(|| format!("failed to read '{}'", path.display()));
+            }
+        };
+        eprintln!(
+            "{} {problem}; run 'weft schema --out {}' to regenerate it",
+            path.display(),
+            args.out.display()
+        );
+        return Ok(ExitCode::from(1));
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("failed to create folder '{}'", args.out.display()))?;

@@ -13,11 +13,15 @@ pub struct Args {
 }
 
 /// Checks every spec. Prints nothing for a valid spec except warnings, and one line
-/// per problem on stderr otherwise. Exits with 2 when any spec is invalid.
+/// per problem on stderr otherwise. Exits with 2 when any spec is invalid or unreadable;
+/// an unreadable file is reported and the remaining files are still checked.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut all_valid = true;
     for path in &args.specs {
-        all_valid &= validate_file(path)?;
+        all_valid &= validate_file(path).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            false
+        });
     }
     Ok(if all_valid {
         ExitCode::SUCCESS
@@ -28,9 +32,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn validate_file(path: &PathBuf) -> anyhow::Result<bool> {
     let origin = path.display().to_string();
-    let source =
-        std::fs::read_to_string(path).with_context(|| format!("failed to read spec '{origin}'"))?;
-    match weft::spec::plan_from_str(&source, Some(&origin)) {
+    let source = std::fs::read(path).with_context(|| format!("failed to read spec '{origin}'"))?;
+    match weft::spec::plan_from_slice(&source, Some(&origin)) {
         Ok(plan) => {
             for warning in &plan.warnings {
                 eprintln!("warning: {warning}");
