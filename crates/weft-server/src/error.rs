@@ -23,28 +23,11 @@ pub enum ServerError {
     /// The engine could not be built.
     #[error(transparent)]
     Engine(#[from] weft::engine::EngineError),
-    /// The batch's account does not exist in the caller's environment.
-    #[error("integrated account '{id}' not found")]
-    AccountNotFound {
-        /// The account id from the batch body.
-        id: String,
-    },
-    /// The account's connector is not loaded.
-    #[error("unknown connector '{name}' for integrated account '{account}'")]
-    UnknownConnector {
-        /// The connector name stored on the account.
-        name: String,
-        /// The account id.
-        account: String,
-    },
-    /// The account is in `needs_reauth` and a refresh did not fix it.
-    #[error("integrated account '{id}' needs reauthorization: {reason}")]
-    NeedsReauth {
-        /// The account id.
-        id: String,
-        /// Why the refresh was not possible or failed.
-        reason: String,
-    },
+    /// The batch could not start: its account is missing or in another environment
+    /// ([`weft::Error::AccountNotFound`]), its connector is not loaded, or it needs
+    /// reauthorization and one refresh failed ([`weft::Error::NeedsReauth`]).
+    #[error(transparent)]
+    Batch(#[from] weft::Error),
     /// A blocking store task panicked or was cancelled.
     #[error("background task failed: {0}")]
     Task(String),
@@ -150,17 +133,26 @@ impl IntoResponse for ApiError {
 impl From<ServerError> for ApiError {
     fn from(error: ServerError) -> ApiError {
         match &error {
-            ServerError::AccountNotFound { id } => ApiError::account_not_found(id),
-            ServerError::NeedsReauth { .. } => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "needs_reauth", error.to_string())
-            }
-            ServerError::UnknownConnector { .. } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_connector",
-                error.to_string(),
-            ),
+            ServerError::Batch(batch) => batch_error(batch),
             _ => ApiError::internal(&error),
         }
+    }
+}
+
+/// 404 `not_found`, 401 `needs_reauth` or 422 `unknown_connector` for a batch that
+/// could not start, and 500 for a store or engine failure.
+fn batch_error(error: &weft::Error) -> ApiError {
+    match error {
+        weft::Error::AccountNotFound { id } => ApiError::account_not_found(id),
+        weft::Error::NeedsReauth { .. } => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "needs_reauth", error.to_string())
+        }
+        weft::Error::UnknownConnector { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_connector",
+            error.to_string(),
+        ),
+        _ => ApiError::internal(error),
     }
 }
 

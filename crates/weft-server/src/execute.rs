@@ -3,13 +3,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::http::StatusCode;
 use serde_json::Value;
-use weft::connector::AccountContext;
-use weft::store::{Account, AccountStatus, Run, RunStatus};
-use weft::{BatchOutput, Engine, Plan, Registry, Store, Target};
+use weft::store::{Account, Run, RunStatus};
+use weft::{AccountLookup, BatchOutput, Engine, Plan, Registry, Store};
 
 use crate::ServerError;
-use crate::refresh::refresh_account;
 
 /// Runs batches against stored accounts and records each run in the store's history.
 #[derive(Clone)]
@@ -52,9 +51,11 @@ impl Executor {
     ///
     /// `environment` restricts the account to one environment (an API token's); an
     /// account elsewhere fails exactly like a missing one, with
-    /// [`ServerError::AccountNotFound`]. An account in `needs_reauth` gets one refresh
-    /// first; when that is impossible or fails, the run is recorded as failed and
-    /// [`ServerError::NeedsReauth`] is returned.
+    /// [`weft::Error::AccountNotFound`]. The batch runs through [`weft::run_batch`], so
+    /// refreshed credentials are saved to the store, and an account in `needs_reauth`
+    /// gets one refresh first. When that refresh fails, or the batch cannot start for
+    /// another reason, the run is recorded as failed and [`ServerError::Batch`] is
+    /// returned.
     pub async fn run(
         &self,
         spec: Value,
@@ -66,20 +67,21 @@ impl Executor {
         let account = self
             .account(&plan.integrated_account_id, environment)
             .await?;
-        let environment = account.environment.clone();
-        let account = match self.ready(account).await {
-            Ok(account) => account,
-            Err(error) => {
-                let output = failure_output(&error);
-                let record = RunRecord::new(&spec, &plan, environment, started_at, clock);
-                self.record(record.finish(&output, RunStatus::Failed))
-                    .await?;
-                return Err(error);
-            }
+        let record = RunRecord::new(&spec, &plan, account.environment, started_at, clock);
+
+        let lookup = AccountLookup {
+            store: Some(self.store.clone()),
+            ..AccountLookup::default()
         };
-        let target = self.target(&account)?;
-        let record = RunRecord::new(&spec, &plan, environment, started_at, clock);
-        let output = self.engine.run(Arc::new(plan), target, None).await;
+        let plan = Arc::new(plan);
+        // NOTE: run_batch reads the account and saves refreshed credentials on this async
+        // thread, so a redb commit during a refresh briefly blocks one tokio worker.
+        let outcome = weft::run_batch(&self.engine, plan, &self.registry, &lookup, None).await;
+        let output = match outcome {
+            Ok(output) => output,
+            Err(error) => return Err(self.record_failure(record, error).await),
+        };
+
         let status = if output.is_success() {
             RunStatus::Succeeded
         } else {
@@ -91,38 +93,25 @@ impl Executor {
         Ok(FinishedRun { run_id, output })
     }
 
-    /// The connector and account every call of the batch uses.
-    fn target(&self, account: &Account) -> Result<Target, ServerError> {
-        let connector =
-            self.registry
-                .get(&account.connector)
-                .ok_or_else(|| ServerError::UnknownConnector {
-                    name: account.connector.clone(),
-                    account: account.id.clone(),
-                })?;
-        let context = AccountContext {
-            id: account.id.clone(),
-            context: account.context.clone(),
-            base_url: account.base_url.clone(),
-        };
-        Ok(Target::new(connector, context, &account.secret_fields))
-    }
-
     async fn account(&self, id: &str, environment: Option<&str>) -> Result<Account, ServerError> {
         let store = self.store.clone();
         let owned = id.to_owned();
         let found = blocking(move || store.get_account(&owned)).await??;
+        let missing = || weft::Error::AccountNotFound { id: id.to_owned() };
         found
             .filter(|account| environment.is_none_or(|name| account.environment == name))
-            .ok_or_else(|| ServerError::AccountNotFound { id: id.to_owned() })
+            .ok_or_else(|| missing().into())
     }
 
-    /// Returns the account ready to use: as it is, or refreshed when it needs reauth.
-    async fn ready(&self, account: Account) -> Result<Account, ServerError> {
-        if account.status != AccountStatus::NeedsReauth {
-            return Ok(account);
+    /// Records a batch that could not start as a failed run and returns its error. A
+    /// failure to record is logged, so the caller still learns why the batch failed.
+    async fn record_failure(&self, record: RunRecord, error: weft::Error) -> ServerError {
+        let run = record.finish(&failure_output(&error), RunStatus::Failed);
+        let (run_id, account) = (run.id.clone(), run.account_id.clone());
+        if let Err(record_error) = self.record(run).await {
+            tracing::error!(run = %run_id, %account, error = %record_error, "failed to record a failed run");
         }
-        refresh_account(&self.store, &self.registry, &account).await
+        ServerError::Batch(error)
     }
 
     async fn record(&self, run: Run) -> Result<(), ServerError> {
@@ -179,11 +168,14 @@ impl RunRecord {
     }
 }
 
-/// The `errors` recorded for a batch that failed as a whole.
-fn failure_output(error: &ServerError) -> BatchOutput {
-    let mut output = BatchOutput::default();
-    let detail = serde_json::json!([{ "statusCode": 401, "error": "Unauthorized",
+/// Builds the `errors` recorded for a batch that failed as a whole, under the key `batch`.
+fn failure_output(error: &weft::Error) -> BatchOutput {
+    let status =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = status.canonical_reason().unwrap_or("Unknown");
+    let detail = serde_json::json!([{ "statusCode": status.as_u16(), "error": reason,
                                       "message": error.to_string() }]);
+    let mut output = BatchOutput::default();
     output.errors.insert("batch".to_owned(), detail);
     output
 }

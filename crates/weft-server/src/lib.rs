@@ -20,7 +20,6 @@ mod error;
 mod execute;
 mod idempotency;
 mod openapi;
-mod refresh;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -195,6 +195,12 @@ async fn refuses_an_account_that_needs_reauth_and_cannot_refresh() -> TestResult
             .unwrap_or_default()
             .contains("needs reauthorization")
     );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("connector 'notion' declares no refresh hook")
+    );
     assert_eq!(harness.upstream_hits(), 0);
 
     let account = harness.store.get_account(&id)?.ok_or("account gone")?;
