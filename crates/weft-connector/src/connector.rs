@@ -11,7 +11,7 @@ use crate::log::LogSink;
 use crate::lua_lib::from_lua;
 use crate::manifest::{ErrorMapping, Manifest, Method, Pagination};
 use crate::pagination::next_request;
-use crate::request::{self, apply_declared_auth, lookup, upstream_query};
+use crate::request::{self, apply_declared_auth, lookup, upstream_query, within_base};
 use crate::sandbox::ScriptLimits;
 use crate::session::{Session, call_to_lua, request_from_lua, request_to_lua, response_to_lua};
 use crate::{ConnectorError, HttpRequest, HttpResponse, HttpSend, RateLimitHeaders};
@@ -198,7 +198,7 @@ impl Connector {
 
     /// Applies the connector's headers (where the request lacks them), auth and signature
     /// to `request`, replacing earlier credentials. The engine calls this again after a
-    /// credential refresh.
+    /// credential refresh. A request outside the base URL is returned unchanged.
     pub async fn authorize(
         &self,
         account: &AccountContext,
@@ -219,6 +219,10 @@ impl Connector {
         account: &AccountContext,
         mut request: HttpRequest,
     ) -> Result<HttpRequest, ConnectorError> {
+        let base = request::base_url(self.manifest(), account)?;
+        if !within_base(&request.url, &base) {
+            return Ok(request);
+        }
         for (name, value) in &self.manifest().headers {
             if request.header(name).is_none() {
                 request.headers.push((name.clone(), value.clone()));
@@ -268,10 +272,29 @@ impl Connector {
             }
         };
         let next = match next {
-            Some(next) => Some(self.authorize_with(session.as_ref(), account, next).await?),
+            Some(next) => {
+                let next = self.outside_base_stripped(account, next)?;
+                Some(self.authorize_with(session.as_ref(), account, next).await?)
+            }
             None => None,
         };
         Ok(Page { records, next })
+    }
+
+    /// Drops the headers a next-page request outside the base URL (a `Link` header
+    /// pointing elsewhere) inherited from the previous page, which carry the account's
+    /// credentials. Only `Content-Type` stays.
+    fn outside_base_stripped(
+        &self,
+        account: &AccountContext,
+        mut next: HttpRequest,
+    ) -> Result<HttpRequest, ConnectorError> {
+        let base = request::base_url(self.manifest(), account)?;
+        if !within_base(&next.url, &base) {
+            next.headers
+                .retain(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        }
+        Ok(next)
     }
 
     async fn parse_declared(

@@ -184,6 +184,24 @@ pub(crate) fn set_query_param(url: &str, name: &str, value: &str) -> Result<Stri
     Ok(parsed.to_string())
 }
 
+/// Tells whether `url` is below `base`: same scheme, host and port, and a path inside
+/// the base path. Only such requests get the connector's headers, auth and signature, so a
+/// next-page link that an API points elsewhere never carries the account's credentials.
+pub(crate) fn within_base(url: &str, base: &str) -> bool {
+    let (Ok(url), Ok(base)) = (Url::parse(url), Url::parse(base)) else {
+        return false;
+    };
+    let same_origin = url.scheme() == base.scheme()
+        && url.host_str() == base.host_str()
+        && url.port_or_known_default() == base.port_or_known_default();
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path();
+    let inside = path
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    same_origin && inside
+}
+
 /// Reads one query parameter of an absolute URL.
 pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     let parsed = Url::parse(url).ok()?;
@@ -293,4 +311,22 @@ pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
             Value::Array(items) => key.parse::<usize>().ok().and_then(|index| items.get(index)),
             _ => None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_base;
+
+    #[test]
+    fn within_base_needs_same_origin_and_path_prefix() {
+        let base = "http://127.0.0.1:1234/api";
+        assert!(within_base("http://127.0.0.1:1234/api", base));
+        assert!(within_base("http://127.0.0.1:1234/api/items?page=2", base));
+        assert!(!within_base("http://127.0.0.1:12345/api/items", base));
+        assert!(!within_base("http://127.0.0.1:1234/apix", base));
+        assert!(!within_base("https://127.0.0.1:1234/api", base));
+        assert!(!within_base("not a url", base));
+        assert!(within_base("https://x.test/v1", "https://x.test"));
+        assert!(within_base("https://x.test:443/v1", "https://x.test/"));
+    }
 }

@@ -10,7 +10,7 @@ use crate::connector::Definition;
 use crate::log::{LogTarget, redact};
 use crate::lua_lib::{self, from_lua, to_lua};
 use crate::manifest::{Auth, FnRef};
-use crate::request::{apply_declared_auth, base_url, join_url};
+use crate::request::{apply_declared_auth, base_url, join_url, within_base};
 use crate::sandbox::{self, Budget, script};
 use crate::{AccountContext, Call, ConnectorError, HttpRequest, HttpResponse, HttpSend};
 
@@ -261,7 +261,7 @@ async fn send_from_lua(
 
     let base =
         base_url(&definition.manifest, account).map_err(|error| invalid(error.to_string()))?;
-    if !skip_auth && request.url.starts_with(&base) {
+    if !skip_auth && within_base(&request.url, &base) {
         request = authorize_in_lua(lua, definition, account, request)
             .await
             .map_err(|error| invalid(error.to_string()))?;

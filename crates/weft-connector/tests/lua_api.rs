@@ -367,3 +367,28 @@ async fn form_body_is_url_encoded() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn next_page_on_another_host_gets_no_credentials() -> TestResult {
+    let foreign = [
+        "https://evil.example.net/api/issues?page=2",
+        "https://plain.example.com.evil.net/api/issues?page=2",
+        "https://plain.example.com:8443/api/issues?page=2",
+        "http://plain.example.com/api/issues?page=2",
+        "https://plain.example.com/apis/issues?page=2",
+    ];
+    for url in foreign {
+        let mut reply = response(200, json!([{"id": 1}]));
+        reply
+            .headers
+            .push(("Link".into(), format!(r#"<{url}>; rel="next""#)));
+        let next = plain_next("issues", reply).await?.ok_or("no next")?;
+        assert_eq!(next.url, url);
+        assert_eq!(
+            next.header("authorization"),
+            None,
+            "credentials sent to {url}"
+        );
+    }
+    Ok(())
+}
