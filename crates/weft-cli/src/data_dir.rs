@@ -3,9 +3,32 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use weft::{Registry, Store};
 
 /// Environment variable that names the data directory when `--data-dir` is absent.
 pub const ENV_VAR: &str = "WEFT_DATA_DIR";
+
+/// The `--data-dir` option of `weft env`, `weft token`, `weft runs` and `weft serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataDir {
+    /// Folder of the local store (default: the platform's data folder for weft).
+    #[arg(long, value_name = "DIR", env = ENV_VAR)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataDir {
+    /// Resolves the folder with [`resolve`].
+    pub fn path(&self) -> anyhow::Result<PathBuf> {
+        resolve(self.data_dir.clone())
+    }
+
+    /// Opens the store in the folder, creating the folder when missing.
+    pub fn open(&self) -> anyhow::Result<Store> {
+        let dir = self.path()?;
+        Store::open(&dir)
+            .with_context(|| format!("failed to open the store in '{}'", dir.display()))
+    }
+}
 
 /// Resolves the data directory: `explicit` (from `--data-dir`), else `WEFT_DATA_DIR`,
 /// else the platform's data folder for weft (for example `~/.local/share/weft` on
@@ -38,6 +61,16 @@ pub fn connector_dirs(data_dir: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// Loads connectors from the folders [`connector_dirs`] lists, printing a warning for
+/// each connector that fails to load.
+pub fn load_registry(data_dir: &Path) -> Registry {
+    let (registry, errors) = Registry::load(&connector_dirs(data_dir));
+    for error in errors {
+        eprintln!("warning: connector not loaded: {error}");
+    }
+    registry
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +79,17 @@ mod tests {
     fn explicit_folder_wins() -> anyhow::Result<()> {
         let dir = PathBuf::from("/tmp/weft-explicit");
         assert_eq!(resolve(Some(dir.clone()))?, dir);
+        Ok(())
+    }
+
+    #[test]
+    fn connector_dirs_end_with_existing_data_dir_folder() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let connectors = dir.path().join("connectors");
+        assert!(!connector_dirs(dir.path()).contains(&connectors));
+
+        std::fs::create_dir(&connectors)?;
+        assert_eq!(connector_dirs(dir.path()).last(), Some(&connectors));
         Ok(())
     }
 }

@@ -189,3 +189,16 @@ fn creates_lists_and_deletes_environments() -> TestResult {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("'Bad Name'"));
     Ok(())
 }
+
+#[test]
+fn reads_the_data_dir_from_weft_data_dir() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let created = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["env", "create", "from-env"])
+        .env("WEFT_DATA_DIR", dir.path())
+        .output()?;
+    stdout_of(&created);
+    let listed = stdout_of(&weft(dir.path(), &["env", "list"])?);
+    assert!(listed.contains("from-env\t"), "{listed}");
+    Ok(())
+}

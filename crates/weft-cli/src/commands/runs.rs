@@ -1,15 +1,14 @@
 //! `weft runs`: list, show and re-run batches from the run history.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use weft::store::Run;
-use weft::{Engine, Options, Registry};
+use weft::{Engine, Options};
 use weft_server::Executor;
 
-use super::env::DataDir;
+use crate::data_dir::{DataDir, load_registry};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -97,23 +96,4 @@ fn rerun(id: &str, data_dir: &DataDir) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Loads connectors from the built-in folder (debug builds), `WEFT_CONNECTORS_DIR` and
-/// `<data-dir>/connectors`, later folders overriding earlier ones.
-pub(crate) fn load_registry(data_dir: &Path) -> Registry {
-    let mut dirs = Vec::new();
-    if cfg!(debug_assertions) {
-        dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors"));
-    }
-    if let Some(dir) = std::env::var_os("WEFT_CONNECTORS_DIR") {
-        dirs.push(PathBuf::from(dir));
-    }
-    dirs.push(data_dir.join("connectors"));
-    dirs.retain(|dir| dir.is_dir());
-    let (registry, errors) = Registry::load(&dirs);
-    for error in errors {
-        eprintln!("warning: connector not loaded: {error}");
-    }
-    registry
 }

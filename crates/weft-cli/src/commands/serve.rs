@@ -8,8 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use weft_server::{DEFAULT_BODY_LIMIT, Server, ServerConfig};
 
-use super::env::DataDir;
-use super::runs::load_registry;
+use crate::data_dir::{DataDir, load_registry};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -6,7 +6,7 @@ use anyhow::bail;
 use chrono::{DateTime, Days, Utc};
 use weft::store::{ApiToken, NewApiToken};
 
-use super::env::DataDir;
+use crate::data_dir::DataDir;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
