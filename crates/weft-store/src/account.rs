@@ -294,6 +294,11 @@ impl StoredAccount {
 impl Store {
     /// Creates an account with a new UUID; fails when the environment does not exist.
     pub fn create_account(&self, new: NewAccount) -> Result<Account, StoreError> {
+        check_connector_name(&new.connector)?;
+        if let Some(base_url) = &new.base_url {
+            check_base_url(base_url)?;
+        }
+        check_secret_field_names(&new.secret_fields)?;
         let created_at = now();
         let account = Account {
             id: uuid::Uuid::now_v7().to_string(),
@@ -342,6 +347,12 @@ impl Store {
 
     /// Applies `update` to an account; fails with [`StoreError::AccountNotFound`].
     pub fn update_account(&self, id: &str, update: AccountUpdate) -> Result<Account, StoreError> {
+        if let Some(Some(base_url)) = &update.base_url {
+            check_base_url(base_url)?;
+        }
+        if let Some(fields) = &update.secret_fields {
+            check_secret_field_names(fields)?;
+        }
         self.modify_account(id, |account, declared| {
             if let Some(patch) = &update.context {
                 secret::merge_patch(&mut account.context, patch);
@@ -433,4 +444,54 @@ impl Store {
         let stored = StoredAccount::seal(account, declared, &self.cipher)?;
         put_json(table, &account.id, &stored)
     }
+}
+
+fn check_connector_name(name: &str) -> Result<(), StoreError> {
+    let reason = if name.is_empty() {
+        "must not be empty"
+    } else if name.trim() != name {
+        "must not start or end with whitespace"
+    } else {
+        return Ok(());
+    };
+    Err(StoreError::InvalidName {
+        kind: "connector",
+        value: name.to_owned(),
+        reason,
+    })
+}
+
+/// Accepts an absolute `http` or `https` URL with a host, the only kind requests can
+/// be sent to.
+fn check_base_url(value: &str) -> Result<(), StoreError> {
+    let invalid = |reason: String| StoreError::InvalidBaseUrl {
+        value: value.to_owned(),
+        reason,
+    };
+    let url = url::Url::parse(value).map_err(|error| invalid(error.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme '{}' is not http or https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host".to_owned()));
+    }
+    Ok(())
+}
+
+/// Accepts field names and dot paths whose segments are all non-empty.
+fn check_secret_field_names(fields: &[String]) -> Result<(), StoreError> {
+    let Some(bad) = fields
+        .iter()
+        .find(|field| field.split('.').any(str::is_empty))
+    else {
+        return Ok(());
+    };
+    Err(StoreError::InvalidName {
+        kind: "secret field",
+        value: bad.clone(),
+        reason: "must be a field name or a dot path without empty parts",
+    })
 }

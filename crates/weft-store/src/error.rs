@@ -107,15 +107,25 @@ pub enum StoreError {
         /// The default environment's name.
         name: String,
     },
-    /// A name (environment or API token) breaks the naming rules.
+    /// A name (environment, API token, connector or secret field) breaks the naming rules.
     #[error("invalid {kind} name '{value}': {reason}")]
     InvalidName {
-        /// "environment" or "API token".
+        /// "environment", "API token", "connector" or "secret field".
         kind: &'static str,
         /// The rejected name.
         value: String,
         /// The rule it breaks.
         reason: &'static str,
+    },
+    /// An account's base URL is not an absolute http or https URL.
+    #[error(
+        "invalid base URL '{value}': {reason}; give an absolute http or https URL such as 'https://api.example.com'"
+    )]
+    InvalidBaseUrl {
+        /// The rejected URL.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// No API token has this id.
     #[error("API token '{id}' not found")]
