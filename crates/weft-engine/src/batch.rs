@@ -63,6 +63,15 @@ struct State {
     unfinished: usize,
 }
 
+/// Limits that stop runaway calls of one batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallLimits {
+    /// Recursion depth limit for nodes without their own `max_depth`.
+    pub(crate) max_depth: usize,
+    /// Most pages one call follows.
+    pub(crate) max_pages: usize,
+}
+
 /// Shared state of one running batch.
 pub(crate) struct Batch {
     pub(crate) plan: Arc<Plan>,
@@ -72,8 +81,7 @@ pub(crate) struct Batch {
     pub(crate) events: Events,
     pub(crate) redactor: Redactor,
     base_context: Arc<Value>,
-    /// Recursion depth limit for nodes without their own `max_depth`.
-    max_depth: usize,
+    pub(crate) limits: CallLimits,
     state: Mutex<State>,
     done: Notify,
 }
@@ -86,7 +94,7 @@ impl Batch {
         credentials: Credentials,
         events: Events,
         redactor: Redactor,
-        max_depth: usize,
+        limits: CallLimits,
     ) -> Arc<Self> {
         let nodes = plan.nodes.iter().map(|_| NodeState::default()).collect();
         let unfinished = plan.nodes.len();
@@ -99,7 +107,7 @@ impl Batch {
             credentials,
             events,
             base_context: Arc::new(base_context),
-            max_depth,
+            limits,
             state: Mutex::new(State { nodes, unfinished }),
             done: Notify::new(),
         })
@@ -111,7 +119,7 @@ impl Batch {
     // would tell the two apart.
     pub(crate) fn depth_limit(&self, recurse: &Recurse) -> usize {
         if recurse.max_depth == DEFAULT_RECURSE_MAX_DEPTH {
-            self.max_depth
+            self.limits.max_depth
         } else {
             recurse.max_depth
         }

@@ -36,20 +36,33 @@ fn object_entry<'a>(value: &'a mut Value, key: &str) -> &'a mut Value {
 /// Replaces the value at dot `path` (as `weft_template::lookup` resolves it, negative
 /// indices counting from the end). Returns false when the path does not exist.
 pub(crate) fn replace_at(context: &mut Value, path: &str, value: Value) -> bool {
+    match value_at_mut(context, path) {
+        Some(slot) => {
+            *slot = value;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Takes the value at dot `path` out of `context`, leaving null in its place.
+pub(crate) fn take_at(context: &mut Value, path: &str) -> Option<Value> {
+    value_at_mut(context, path).map(std::mem::take)
+}
+
+fn value_at_mut<'a>(context: &'a mut Value, path: &str) -> Option<&'a mut Value> {
     let mut current = context;
     for segment in path.split('.') {
-        let next = match current {
-            Value::Object(map) => map.get_mut(segment),
-            Value::Array(items) => array_index(items.len(), segment).and_then(|i| items.get_mut(i)),
-            _ => None,
+        current = match current {
+            Value::Object(map) => map.get_mut(segment)?,
+            Value::Array(items) => {
+                let index = array_index(items.len(), segment)?;
+                items.get_mut(index)?
+            }
+            _ => return None,
         };
-        match next {
-            Some(next) => current = next,
-            None => return false,
-        }
     }
-    *current = value;
-    true
+    Some(current)
 }
 
 fn array_index(len: usize, segment: &str) -> Option<usize> {
@@ -94,6 +107,14 @@ mod tests {
         let mut context = json!({"a": [[1], [2]]});
         assert!(replace_at(&mut context, "a.-1", json!(9)));
         assert_eq!(context, json!({"a": [[1], 9]}));
+    }
+
+    #[test]
+    fn take_at_leaves_null() {
+        let mut context = json!({"args": {"ids": [1, 2]}});
+        assert_eq!(take_at(&mut context, "args.ids"), Some(json!([1, 2])));
+        assert_eq!(context, json!({"args": {"ids": null}}));
+        assert_eq!(take_at(&mut context, "args.nope"), None);
     }
 
     #[test]

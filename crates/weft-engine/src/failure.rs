@@ -24,6 +24,9 @@ pub(crate) enum Failure {
     Input(String),
     /// A `recurse` tree went deeper than allowed.
     TooDeep { limit: usize },
+    /// A call would never end: its pages repeat or exceed the page limit, or a
+    /// recursion repeats a call of an ancestor record.
+    Endless(String),
     /// The parent node failed and produced nothing.
     Dependency { parent: String },
     /// The API rejected the credentials (or they expired) and refreshing them failed.
@@ -63,7 +66,7 @@ impl Failure {
             Failure::Connector(ConnectorError::UnknownResource { .. }) => 404,
             Failure::Connector(_) | Failure::Internal(_) => 500,
             Failure::Input(_) => 400,
-            Failure::TooDeep { .. } => 508,
+            Failure::TooDeep { .. } | Failure::Endless(_) => 508,
             Failure::Dependency { .. } => 424,
             Failure::Reauth { .. } => 401,
         }
@@ -74,7 +77,9 @@ impl Failure {
             Failure::Remote { message, .. } => message.clone(),
             Failure::Transport(error) => error.to_string(),
             Failure::Connector(error) => error.to_string(),
-            Failure::Input(message) | Failure::Internal(message) => message.clone(),
+            Failure::Input(message) | Failure::Internal(message) | Failure::Endless(message) => {
+                message.clone()
+            }
             Failure::TooDeep { limit } => {
                 format!("recursion went deeper than the limit of {limit} levels")
             }

@@ -71,7 +71,7 @@ pub use output::BatchOutput;
 pub use target::Target;
 
 use accounts::AccountStates;
-use batch::Batch;
+use batch::{Batch, CallLimits};
 use credentials::Credentials;
 use event::Events;
 use http::{HttpClient, NodeHttp, Upstream};
@@ -130,7 +130,10 @@ impl Engine {
         });
         tracing::info!(nodes = plan.nodes.len(), account = %target.account().id, "batch started");
 
-        let max_depth = self.options.max_depth;
+        let limits = CallLimits {
+            max_depth: self.options.max_depth,
+            max_pages: self.options.max_pages,
+        };
         let batch = Batch::new(
             plan,
             target,
@@ -138,7 +141,7 @@ impl Engine {
             credentials,
             events.clone(),
             redactor,
-            max_depth,
+            limits,
         );
         batch.run_to_end().await;
         let output = batch.output();

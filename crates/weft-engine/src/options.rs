@@ -16,6 +16,9 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Recursion depth limit of `recurse` for nodes that set no `max_depth` of their own.
     pub max_depth: usize,
+    /// Most pages one call follows. An API that sends next pages past it fails the
+    /// call, so a cursor that never ends cannot run a batch forever.
+    pub max_pages: usize,
     /// How long before a known expiry (the context's `expires_at`) credentials are
     /// refreshed, so that requests never go out with a token about to expire.
     pub refresh_before_expiry: Duration,
@@ -29,6 +32,7 @@ impl Default for Options {
             max_response_bytes: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             max_depth: weft_spec::DEFAULT_RECURSE_MAX_DEPTH,
+            max_pages: 10_000,
             refresh_before_expiry: Duration::from_secs(60),
         }
     }
@@ -50,6 +54,12 @@ impl Options {
     /// Returns these options with another default recursion depth limit (at least 1).
     pub fn with_max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth.max(1);
+        self
+    }
+
+    /// Returns these options with another limit of pages per call (at least 1).
+    pub fn with_max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
         self
     }
 

@@ -1,5 +1,7 @@
 //! Request nodes: `loop_on` expansion, calls with pagination, `recurse`.
 
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -8,7 +10,7 @@ use weft_spec::{Input, PlanNode, RequestNode};
 
 use crate::auth;
 use crate::batch::{Batch, Emission, Position, Work};
-use crate::context::{bind, replace_at};
+use crate::context::{bind, replace_at, take_at};
 use crate::event::Event;
 use crate::failure::{Failure, Site};
 use crate::http::{NodeHttp, url_path};
@@ -24,6 +26,27 @@ pub(crate) struct CallRun {
     binding: Map<String, Value>,
     /// Whether `recurse.config` replaces the node's id, query and body.
     recursive: bool,
+    /// The calls of the records this recursion descends from, nearest first.
+    lineage: Option<Arc<Lineage>>,
+}
+
+/// One call on the path of a recursion, linked to the call above it.
+struct Lineage {
+    call: Call,
+    parent: Option<Arc<Lineage>>,
+}
+
+impl Lineage {
+    fn contains(lineage: &Option<Arc<Lineage>>, call: &Call) -> bool {
+        let mut current = lineage.as_deref();
+        while let Some(step) = current {
+            if &step.call == call {
+                return true;
+            }
+            current = step.parent.as_deref();
+        }
+        false
+    }
 }
 
 impl CallRun {
@@ -63,6 +86,7 @@ pub(crate) fn expand(
             context,
             binding,
             recursive: false,
+            lineage: None,
         };
         batch.schedule(node.index, Work::Call(call));
     }
@@ -73,8 +97,8 @@ type Element = (Arc<Value>, Map<String, Value>);
 /// One context per element of the array at `path`, with the path resolving to the
 /// element itself.
 fn loop_elements(path: &str, emission: &Emission) -> Result<Vec<Element>, Failure> {
-    let items = match weft_template::lookup(&emission.context, path) {
-        Some(Value::Array(items)) => items.clone(),
+    match weft_template::lookup(&emission.context, path) {
+        Some(Value::Array(_)) => {}
         Some(other) => {
             return Err(Failure::Input(format!(
                 "loop_on path '{path}' resolved to {}, expected an array",
@@ -86,9 +110,16 @@ fn loop_elements(path: &str, emission: &Emission) -> Result<Vec<Element>, Failur
                 "loop_on path '{path}' did not resolve to a value"
             )));
         }
+    }
+    // Each element gets a copy of the context without the array, so a long array
+    // costs linear time instead of one copy of itself per element.
+    let mut hollow = (*emission.context).clone();
+    let Some(Value::Array(items)) = take_at(&mut hollow, path) else {
+        let message = format!("loop_on path '{path}' cannot be replaced by its elements");
+        return Err(Failure::Internal(message));
     };
     let elements = items.into_iter().map(|item| {
-        let mut context = (*emission.context).clone();
+        let mut context = hollow.clone();
         replace_at(&mut context, path, item.clone());
         let mut binding = emission.binding.clone();
         binding.insert(path.to_owned(), item);
@@ -104,52 +135,73 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
         Ok(prepared) => prepared,
         Err(failure) => return fail(batch, node, &run, None, &failure, None),
     };
+    if Lineage::contains(&run.lineage, &prepared.call) {
+        let failure = Failure::Endless(
+            "recursion cycle: the call for this record repeats the call of a record it \
+             descends from (same id, query and body)"
+                .into(),
+        );
+        return fail(batch, node, &run, None, &failure, None);
+    }
     let http: Arc<dyn HttpSend> = Arc::new(NodeHttp {
         client: batch.http.clone(),
         node: Some(node.key.clone()),
     });
-    let connector = batch.target.connector();
-    let mut account = match auth::usable_credentials(batch, &http).await {
+    let account = match auth::usable_credentials(batch, &http).await {
         Ok(account) => account,
         Err(failure) => return fail(batch, node, &run, None, &failure, None),
     };
-    let mut next = match connector
+    let first = batch
+        .target
+        .connector()
         .prepare(&account, &prepared.call, http.clone())
-        .await
-    {
-        Ok(first) => Some(first),
-        Err(error) => return fail(batch, node, &run, None, &error.into(), None),
-    };
+        .await;
+    match first {
+        Ok(first) => {
+            follow_pages(batch, node, request, &run, prepared, (account, http), first).await
+        }
+        Err(error) => fail(batch, node, &run, None, &error.into(), None),
+    }
+}
+
+/// Sends `first` and every next page the connector returns, until there is none or
+/// the [`PageGuard`] stops a pagination that would never end.
+async fn follow_pages(
+    batch: &Arc<Batch>,
+    node: &PlanNode,
+    request: &RequestNode,
+    run: &CallRun,
+    prepared: PreparedCall,
+    (mut account, http): (Arc<weft_connector::AccountContext>, Arc<dyn HttpSend>),
+    first: weft_connector::HttpRequest,
+) {
+    let lineage = Some(Arc::new(Lineage {
+        call: prepared.call.clone(),
+        parent: run.lineage.clone(),
+    }));
+    let mut guard = PageGuard::new(batch.limits.max_pages);
+    let mut next = Some(first);
     let mut page = 0;
     while let Some(http_request) = next.take() {
+        if let Err(failure) = guard.admit(page, &http_request) {
+            return fail(batch, node, run, Some(page), &failure, Some(&http_request));
+        }
         let (http_request, response) =
             auth::send_page(batch, &node.key, &http, &mut account, http_request).await;
-        let response = match response {
-            Ok(response) => response,
-            Err(failure) => {
-                return fail(batch, node, &run, Some(page), &failure, Some(&http_request));
+        let parsed = match response {
+            Ok(response) => {
+                let connector = batch.target.connector();
+                let call = &prepared.call;
+                let parsed =
+                    connector.parse(&account, call, &http_request, &response, http.clone());
+                parsed.await.map_err(Failure::from)
             }
+            Err(failure) => Err(failure),
         };
-        let parsed = connector
-            .parse(
-                &account,
-                &prepared.call,
-                &http_request,
-                &response,
-                http.clone(),
-            )
-            .await;
         let parsed = match parsed {
             Ok(parsed) => parsed,
-            Err(error) => {
-                return fail(
-                    batch,
-                    node,
-                    &run,
-                    Some(page),
-                    &error.into(),
-                    Some(&http_request),
-                );
+            Err(failure) => {
+                return fail(batch, node, run, Some(page), &failure, Some(&http_request));
             }
         };
         batch.events.send(Event::PageFetched {
@@ -159,10 +211,50 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
         });
         for (index, record) in parsed.records.into_iter().enumerate() {
             let record = clean_record(record, prepared.ignore_remote_data);
-            take_record(batch, node, request, &run, [page, index], record);
+            let source = RecordSource {
+                run,
+                lineage: &lineage,
+                coordinates: [page, index],
+            };
+            take_record(batch, node, request, source, record);
         }
         next = parsed.next;
         page += 1;
+    }
+}
+
+/// Stops a pagination that would never end: a page request that repeats an earlier
+/// one of the same call (the API sent the same cursor again), or more pages than the
+/// limit.
+struct PageGuard {
+    /// Fingerprints of the requests sent so far, with their page numbers.
+    seen: HashMap<u64, usize>,
+    limit: usize,
+}
+
+impl PageGuard {
+    fn new(limit: usize) -> Self {
+        PageGuard {
+            seen: HashMap::new(),
+            limit,
+        }
+    }
+
+    fn admit(&mut self, page: usize, request: &weft_connector::HttpRequest) -> Result<(), Failure> {
+        if page >= self.limit {
+            let limit = self.limit;
+            let message = format!("pagination went on for more than {limit} pages, the page limit");
+            return Err(Failure::Endless(message));
+        }
+        let mut hasher = DefaultHasher::new();
+        (&request.method, &request.url, &request.body).hash(&mut hasher);
+        match self.seen.insert(hasher.finish(), page) {
+            Some(earlier) => Err(Failure::Endless(format!(
+                "pagination repeats itself: the request for page {page} repeats page \
+                 {earlier}, so the API sent the same cursor again"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -186,18 +278,26 @@ fn fail(
     batch.fail(node.index, position, failure, &site);
 }
 
+/// The origin of a record: its call, the calls above it in a recursion, and its page
+/// and index.
+struct RecordSource<'a> {
+    run: &'a CallRun,
+    lineage: &'a Option<Arc<Lineage>>,
+    coordinates: [usize; 2],
+}
+
 /// Stores one record, hands it to the children and recurses on it when `recurse.if`
 /// holds.
 fn take_record(
     batch: &Arc<Batch>,
     node: &PlanNode,
     request: &RequestNode,
-    run: &CallRun,
-    coordinates: [usize; 2],
+    source: RecordSource<'_>,
     record: Value,
 ) {
+    let run = source.run;
     let mut segment = run.segment.clone();
-    segment.extend(coordinates);
+    segment.extend(source.coordinates);
     let mut position = run.base.clone();
     position.push(segment.clone());
 
@@ -224,6 +324,7 @@ fn take_record(
         context,
         binding,
         recursive: true,
+        lineage: source.lineage.clone(),
     };
     match should_recurse(&recurse.condition, &recursion.context) {
         Ok(false) => {}

@@ -1,0 +1,179 @@
+//! Upstream APIs that misbehave: pagination that never ends, trees that contain
+//! themselves. The real Notion connector runs against a loopback server.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{Loopback, Received, Reply, TestError, TestResult, plan, record_ids, run};
+use serde_json::{Map, Value, json};
+use weft_connector::{AccountContext, Registry};
+use weft_engine::{Engine, Options, RetryPolicy, Target};
+
+fn notion_target(origin: &str) -> Result<Target, TestError> {
+    let connectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../connectors");
+    let (registry, errors) = Registry::load(&[connectors]);
+    assert!(errors.is_empty(), "connectors failed to load: {errors:?}");
+    let connector = registry.get("notion").ok_or("no notion connector")?;
+    let mut context = Map::new();
+    context.insert("access_token".into(), Value::String("token-1".into()));
+    let account = AccountContext {
+        id: "account-1".into(),
+        context,
+        base_url: Some(origin.to_owned()),
+    };
+    Ok(Target::new(connector, account, &[]))
+}
+
+fn engine(options: Options) -> Result<Engine, TestError> {
+    let retry = RetryPolicy::new(1, Duration::from_millis(1), Duration::from_millis(2));
+    Ok(Engine::new(options.with_retry(retry))?)
+}
+
+fn list_spec(block_id: &str) -> Value {
+    json!({
+        "integrated_account_id": "account-1",
+        "resources": [{
+            "name": "blocks", "resource": "block-children", "method": "list",
+            "query": {"block_id": block_id}, "persist": true
+        }]
+    })
+}
+
+fn notion_page(results: Value, cursor: Option<String>) -> Reply {
+    let body = json!({
+        "object": "list", "results": results,
+        "has_more": cursor.is_some(), "next_cursor": cursor
+    });
+    (200, Vec::new(), body)
+}
+
+fn first_error(output: &weft_engine::BatchOutput, key: &str) -> Value {
+    output.errors[key][0].clone()
+}
+
+#[tokio::test]
+async fn repeated_cursor_stops_pagination_with_error() -> TestResult {
+    let server = Loopback::start(|request: &Received| {
+        let id = format!("r{}", request.uri.len());
+        notion_page(json!([{"id": id}]), Some("same".into()))
+    })
+    .await;
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(list_spec("b1"))?, target).await?;
+
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "the repeated page was sent again"
+    );
+    assert_eq!(record_ids(&run.output, "blocks").len(), 2);
+    let error = first_error(&run.output, "blocks");
+    assert_eq!(error["statusCode"], 508);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("page 2 repeats"), "{message}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn endless_pagination_stops_at_page_limit() -> TestResult {
+    let pages = Arc::new(AtomicUsize::new(0));
+    let counter = pages.clone();
+    let server = Loopback::start(move |_: &Received| {
+        let page = counter.fetch_add(1, Ordering::SeqCst);
+        notion_page(
+            json!([{"id": format!("r{page}")}]),
+            Some(format!("c{page}")),
+        )
+    })
+    .await;
+    let target = notion_target(&server.origin)?;
+    let options = Options::default().with_max_pages(5);
+    let run = run(&engine(options)?, plan(list_spec("b1"))?, target).await?;
+
+    assert_eq!(pages.load(Ordering::SeqCst), 5);
+    assert_eq!(
+        record_ids(&run.output, "blocks"),
+        ["r0", "r1", "r2", "r3", "r4"]
+    );
+    let error = first_error(&run.output, "blocks");
+    assert_eq!(error["statusCode"], 508);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("more than 5 pages"), "{message}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn recursion_cycle_is_reported_not_followed() -> TestResult {
+    // Every block lists itself twice as a child with children: without cycle
+    // detection this tree has 2^32 calls.
+    let server = Loopback::start(|request: &Received| {
+        let id = request
+            .path()
+            .split('/')
+            .nth(3)
+            .unwrap_or_default()
+            .to_owned();
+        let child = json!({"id": id, "has_children": true});
+        notion_page(json!([child, child]), None)
+    })
+    .await;
+    let mut spec = list_spec("loop");
+    spec["resources"][0]["recurse"] = json!({
+        "if": "{{resources.block-children.has_children:bool}}",
+        "config": {"query": {"block_id": "{{resources.block-children.id}}"}}
+    });
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(spec)?, target).await?;
+
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(record_ids(&run.output, "blocks"), ["loop", "loop"]);
+    let errors = run.output.errors["blocks"].as_array().ok_or("no errors")?;
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["statusCode"], 508);
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("recursion cycle"), "{message}");
+    assert_eq!(
+        errors[0]["binding"],
+        json!({"resources.block-children.id": "loop"})
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn recursion_into_distinct_children_is_not_a_cycle() -> TestResult {
+    // a -> a/x -> a/x/x ...: every call differs, so the depth limit stops it.
+    let server = Loopback::start(|request: &Received| {
+        let id = request
+            .path()
+            .split('/')
+            .nth(3)
+            .unwrap_or_default()
+            .to_owned();
+        notion_page(
+            json!([{"id": format!("{id}x"), "has_children": true}]),
+            None,
+        )
+    })
+    .await;
+    let mut spec = list_spec("a");
+    spec["resources"][0]["recurse"] = json!({
+        "if": "{{resources.block-children.has_children:bool}}",
+        "config": {"query": {"block_id": "{{resources.block-children.id}}"}},
+        "max_depth": 3
+    });
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(spec)?, target).await?;
+
+    assert_eq!(
+        record_ids(&run.output, "blocks"),
+        ["ax", "axx", "axxx", "axxxx"]
+    );
+    assert_eq!(first_error(&run.output, "blocks")["statusCode"], 508);
+    let message = first_error(&run.output, "blocks")["message"].clone();
+    assert!(message.as_str().unwrap_or_default().contains("limit of 3"));
+    Ok(())
+}
