@@ -121,7 +121,8 @@ pub(crate) fn error_record(failure: &Failure, site: &Site, redactor: &Redactor) 
         map.insert("method".into(), Value::String(method.clone()));
     }
     if let Some(path) = &site.path {
-        map.insert("path".into(), Value::String(path.clone()));
+        // A secret can sit in the path, as in `/bot<token>/sendMessage`.
+        map.insert("path".into(), Value::String(redactor.text(path)));
     }
     if !site.binding.is_empty() {
         let mut binding = Value::Object(site.binding.clone());

@@ -205,14 +205,11 @@ impl HttpClient {
                 message: "the batch is shutting down".into(),
             })?;
         let path = url_path(&request.url);
-        let response =
-            self.build(request)?
-                .send()
-                .await
-                .map_err(|error| Transport::Connection {
-                    path: path.clone(),
-                    message: describe(error),
-                })?;
+        let response = self
+            .build(request)?
+            .send()
+            .await
+            .map_err(|error| sending_failed(error, &path))?;
         let response = self.read(response, path).await?;
         self.note_window(&response);
         Ok(response)
@@ -363,6 +360,20 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
             (name.as_str().to_owned(), value)
         })
         .collect()
+}
+
+/// Classifies a failed send: a request reqwest refuses to build (an unsupported URL
+/// scheme) is invalid and never retried; anything else is a connection failure.
+fn sending_failed(error: reqwest::Error, path: &str) -> Transport {
+    if error.is_builder() {
+        return Transport::Invalid {
+            message: describe(error),
+        };
+    }
+    Transport::Connection {
+        path: path.to_owned(),
+        message: describe(error),
+    }
 }
 
 /// reqwest's message plus its causes, without the URL (which may carry a key).

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::{Loopback, Received, Reply, TestError, TestResult, plan, record_ids, run};
 use serde_json::{Map, Value, json};
 use weft_connector::{AccountContext, Registry};
-use weft_engine::{Engine, Options, RetryPolicy, Target};
+use weft_engine::{Engine, Event, Options, RetryPolicy, Target};
 
 fn notion_target(origin: &str) -> Result<Target, TestError> {
     let connectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../connectors");
@@ -175,5 +175,38 @@ async fn recursion_into_distinct_children_is_not_a_cycle() -> TestResult {
     assert_eq!(first_error(&run.output, "blocks")["statusCode"], 508);
     let message = first_error(&run.output, "blocks")["message"].clone();
     assert!(message.as_str().unwrap_or_default().contains("limit of 3"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn unsendable_url_fails_without_retries() -> TestResult {
+    let target = notion_target("ftp://127.0.0.1:9")?;
+    let run = run(&engine(Options::default())?, plan(list_spec("b1"))?, target).await?;
+
+    let retried = run
+        .events
+        .iter()
+        .any(|event| matches!(event, Event::Retrying { .. }));
+    assert!(!retried, "a request that cannot be sent was retried");
+    let message = first_error(&run.output, "blocks")["message"].clone();
+    let message = message.as_str().unwrap_or_default();
+    assert!(message.starts_with("invalid request"), "{message}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn secret_in_url_path_is_redacted_from_errors() -> TestResult {
+    let server = Loopback::start(|_: &Received| (404, Vec::new(), json!({"message": "no"}))).await;
+    let context = json!({"api_key": "key-in-path-123"});
+    let base_url = format!("{}/bot{{api_key}}", server.origin);
+    let target = common::target("pathkey", context, base_url)?;
+    let spec = common::items_spec(&["i1"]);
+    let run = run(&engine(Options::default())?, plan(spec)?, target).await?;
+
+    assert_eq!(server.requests()[0].path(), "/botkey-in-path-123/items/i1");
+    let error = first_error(&run.output, "items");
+    assert_eq!(error["path"], "/bot[redacted]/items/i1");
+    let text = serde_json::to_string(&run.output)? + &serde_json::to_string(&run.events)?;
+    assert!(!text.contains("key-in-path-123"), "{text}");
     Ok(())
 }
