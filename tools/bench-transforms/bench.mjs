@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import trutoJsonata from '@truto/truto-jsonata'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const target = join(here, '..', '..', 'target')
+const toolDir = dirname(fileURLToPath(import.meta.url))
+const target = join(toolDir, '..', '..', 'target')
 const dir = process.argv[2] || join(target, 'tmp', 'transform-bench')
 const runs = Number(process.argv[3] || 20)
 const WARM_UP = 3
