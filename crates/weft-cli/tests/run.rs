@@ -335,3 +335,85 @@ fn max_depth_zero_is_rejected() -> TestResult {
     assert_eq!(output.status.code(), Some(2));
     Ok(())
 }
+
+#[test]
+fn ndjson_reader_that_stops_early_is_not_a_crash() -> TestResult {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = TempDir::new("closed-pipe")?;
+    let mut spec = loop_spec();
+    spec["args"]["page_ids"] = json!(vec!["page-1"; 3000]);
+    let spec = write_spec(&dir, &spec)?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .arg(&spec)
+        .args(["--connector", "notion", "--output", "ndjson", "--replay"])
+        .arg(repo_path("tests/har/workspace.har"))
+        .arg("--data-dir")
+        .arg(dir.0.join("data"))
+        .env_remove("WEFT_DATA_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut first)?;
+    assert!(first.contains("batch_started"), "{first}");
+    let output = child.wait_with_output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn missing_har_file_is_named_once() -> TestResult {
+    let dir = TempDir::new("no-har")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .arg(&spec)
+        .args(["--connector", "notion", "--replay", "missing.har"])
+        .arg("--data-dir")
+        .arg(dir.0.join("data"))
+        .output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("missing.har").count(), 1, "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn rust_log_trace_shows_logs_without_secrets() -> TestResult {
+    let dir = TempDir::new("trace")?;
+    let data = dir.0.join("data");
+    let account_id = {
+        let store = weft::Store::open(&data)?;
+        let account = store.create_account(weft::store::NewAccount {
+            environment: "default".into(),
+            connector: "notion".into(),
+            context: serde_json::from_value(json!({"access_token": "traced-secret-24680"}))?,
+            base_url: None,
+            secret_fields: vec!["access_token".into()],
+        })?;
+        account.id
+    };
+    let mut spec = loop_spec();
+    spec["args"]["page_ids"] = json!(["page-1", "page-missing", "page-garbled"]);
+    let spec = write_spec(&dir, &spec)?;
+    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .arg(&spec)
+        .args(["--account", &account_id, "--output", "ndjson", "--replay"])
+        .arg(repo_path("tests/har/workspace.har"))
+        .arg("--data-dir")
+        .arg(&data)
+        .env("RUST_LOG", "trace")
+        .output()?;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("batch started"), "no logs: {stderr}");
+    let all = format!("{stderr}{}", String::from_utf8_lossy(&output.stdout));
+    assert!(!all.contains("traced-secret-24680"), "secret leaked: {all}");
+    Ok(())
+}

@@ -60,6 +60,7 @@ enum Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    init_logging();
     let Some(plan) = load_plan(&args)? else {
         return Ok(ExitCode::from(2));
     };
@@ -79,6 +80,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Sends logs to stderr when `RUST_LOG` sets a level. Without it `weft run` logs
+/// nothing, so stderr keeps only warnings, errors and the progress line.
+fn init_logging() {
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() else {
+        return;
+    };
+    // An error means a subscriber is already installed, which is fine.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
 }
 
 /// Reads and validates the spec, applying `--args` and `--account`. Returns `None`
@@ -177,8 +192,8 @@ async fn execute(
 }
 
 async fn start_replay(path: &Path) -> anyhow::Result<weft::replay::ReplayServer> {
-    let har = weft::replay::Har::from_path(path)
-        .with_context(|| format!("failed to read HAR file '{}'", path.display()))?;
+    // The replay error names the file already.
+    let har = weft::replay::Har::from_path(path)?;
     let listen = SocketAddr::from(([127, 0, 0, 1], 0));
     Ok(weft::replay::serve(har, listen).await?)
 }
@@ -191,13 +206,14 @@ async fn show_events(
     printing_records: bool,
 ) {
     let mut progress = Progress::for_stderr();
-    let ndjson = output == Output::Ndjson && !printing_records;
+    let mut ndjson = output == Output::Ndjson && !printing_records;
     while let Some(event) = receiver.recv().await {
         if let Some(progress) = &mut progress {
             progress.show(&event);
         }
         if ndjson && let Ok(line) = serde_json::to_string(&event) {
-            println!("{line}");
+            // A reader that went away (`| head`) ends the event lines, not the batch.
+            ndjson = writeln!(std::io::stdout().lock(), "{line}").is_ok();
         }
     }
     if let Some(progress) = progress {
