@@ -202,6 +202,19 @@ fn print_writes_one_record_per_line() -> TestResult {
 }
 
 #[test]
+fn print_unknown_key_runs_nothing() -> TestResult {
+    let dir = TempDir::new("print-unknown")?;
+    let spec = write_spec(&dir, &loop_spec())?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion", "--print", "nope"])?;
+    let stderr = String::from_utf8(output.stderr)?;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(stderr.contains("'nope'"), "stderr: {stderr}");
+    assert!(stderr.contains("blocks"), "stderr: {stderr}");
+    Ok(())
+}
+
+#[test]
 fn stored_account_is_used_with_its_context() -> TestResult {
     let dir = TempDir::new("store")?;
     let data = dir.0.join("data");

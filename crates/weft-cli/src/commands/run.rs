@@ -118,7 +118,28 @@ fn load_plan(args: &Args) -> anyhow::Result<Option<Plan>> {
     if let Some(account) = &args.account {
         plan.integrated_account_id = account.clone();
     }
+    if let Some(key) = &args.print {
+        check_print_key(&plan, key)?;
+    }
     Ok(Some(plan))
+}
+
+/// Rejects a `--print` key that names no persisted node, before anything runs.
+fn check_print_key(plan: &Plan, key: &str) -> anyhow::Result<()> {
+    let persisted: Vec<&str> = plan
+        .nodes
+        .iter()
+        .filter(|node| node.persist)
+        .map(|node| node.key.as_str())
+        .collect();
+    if persisted.contains(&key) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "--print names no result key '{key}'; the spec's result keys are: {} \
+         (set \"persist\": true on a node to add its key)",
+        persisted.join(", ")
+    )
 }
 
 fn merge_args(args: &mut Value, text: &str) -> anyhow::Result<()> {
