@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod data_dir;
 mod progress;
+mod signals;
 
 /// Run batch requests against SaaS APIs, locally.
 #[derive(Debug, Parser)]

@@ -34,33 +34,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve_until_stopped(har: Har, listen: SocketAddr) -> anyhow::Result<()> {
+    let stop = crate::signals::install().context("failed to listen for stop signals")?;
     let server = serve(har, listen).await?;
     {
         let mut stdout = io::stdout().lock();
         writeln!(stdout, "listening on {}", server.base_url())?;
         stdout.flush()?;
     }
-    wait_for_stop_signal()
-        .await
-        .context("failed to listen for stop signals")?;
-    tracing::info!("stop signal received");
+    stop.await;
     server.shutdown().await?;
     Ok(())
-}
-
-#[cfg(unix)]
-async fn wait_for_stop_signal() -> io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result,
-        _ = terminate.recv() => Ok(()),
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_stop_signal() -> io::Result<()> {
-    tokio::signal::ctrl_c().await
 }
 
 /// Sends logs to stderr, at `info` unless `RUST_LOG` sets another level, so unmatched

@@ -61,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(server: Server, listen: SocketAddr) -> anyhow::Result<()> {
+    let stop = crate::signals::install().context("failed to listen for stop signals")?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("failed to listen on '{listen}'"))?;
@@ -69,7 +70,7 @@ async fn serve(server: Server, listen: SocketAddr) -> anyhow::Result<()> {
     writeln!(stdout, "listening on http://{address}")?;
     stdout.flush()?;
     drop(stdout);
-    server.run(listener, weft_server::shutdown_signal()).await?;
+    server.run(listener, stop).await?;
     eprintln!("server stopped");
     Ok(())
 }
