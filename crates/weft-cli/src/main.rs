@@ -12,6 +12,11 @@ mod data_dir;
 mod progress;
 mod signals;
 
+/// mimalloc, because JSONata evaluation allocates many small values and glibc
+/// malloc spends up to half of a large transform's time managing them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Run batch requests against SaaS APIs, locally.
 #[derive(Debug, Parser)]
 #[command(name = "weft", version, about)]

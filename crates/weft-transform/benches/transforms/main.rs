@@ -20,6 +20,10 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
 use weft_transform::Transform;
 
+/// The allocator the `weft` binary uses, so the bench measures what it pays.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// 200 sections of 50 blocks.
 const NOTION_SECTIONS: usize = 200;
 const CONTACTS: usize = 100_000;
