@@ -18,6 +18,8 @@ use crate::functions::{self, NativeFn};
 use crate::transform::EvalResult;
 use crate::{Limits, TransformError};
 
+mod direct;
+
 /// What Weft needs from a JSONata engine.
 pub(crate) trait Engine {
     /// Checks that `source` parses.
@@ -146,23 +148,33 @@ fn build_prelude() -> Result<Vec<(String, JValue)>, TransformError> {
 fn register_natives(evaluator: &mut Evaluator) {
     for native in functions::NATIVE {
         let call = native.call;
-        let host = move |args: &[JValue]| call_native(call, args);
         let name = if native.replaces_builtin {
             format!("{OVERRIDE_PREFIX}{}", native.name)
         } else {
             native.name.to_string()
         };
+        // Functions whose arguments are whole pages or lists read them in place.
+        let registered = match native.name {
+            "sortNodes" => evaluator.register_fn(name, direct::sort_nodes),
+            "convertNotionToMarkdown" => evaluator.register_fn(name, move |args: &[JValue]| {
+                direct::notion_to_markdown(call, args)
+            }),
+            _ => evaluator.register_fn(name, move |args: &[JValue]| call_native(call, args)),
+        };
         // Names are fixed at build time and tested, so a clash is a bug in the
         // function table, not a runtime condition.
-        evaluator
-            .register_fn(name, host)
-            .expect("native function name clashes with a JSONata built-in");
+        registered.expect("native function name clashes with a JSONata built-in");
     }
 }
 
 fn call_native(call: NativeFn, args: &[JValue]) -> Result<JValue, EvaluatorError> {
     let args: Vec<Option<Value>> = args.iter().map(to_json).collect();
-    match call(&args) {
+    native_result(call(&args))
+}
+
+/// Converts what a native function returned to the engine's result.
+fn native_result(outcome: Result<Option<Value>, String>) -> Result<JValue, EvaluatorError> {
+    match outcome {
         Ok(Some(value)) => Ok(JValue::from(value)),
         Ok(None) => Ok(JValue::Undefined),
         Err(message) => Err(EvaluatorError::EvaluationError(message)),
@@ -213,18 +225,33 @@ fn json_number(number: f64) -> Value {
 }
 
 fn json_object(object: &JMap, depth: usize) -> Value {
-    let is_date_time = match object.get("toISO") {
-        Some(JValue::String(text)) => text.is_empty(),
-        Some(JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. }) => true,
-        _ => false,
-    };
-    if let (true, Some(text)) = (is_date_time, object.get("toJSON")) {
+    if let Some(text) = date_time_text(object) {
         return json_from_engine(text, depth + 1);
     }
     let fields = object
         .iter()
         .map(|(key, field)| (key.clone(), json_from_engine(field, depth + 1)));
     Value::Object(fields.collect())
+}
+
+/// Returns the `toJSON` text of a date-time object (see `functions::datetime`), which
+/// stands for the object in JSON.
+fn date_time_text(object: &JMap) -> Option<&JValue> {
+    let is_date_time = match object.get("toISO") {
+        Some(JValue::String(text)) => text.is_empty(),
+        Some(JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. }) => true,
+        _ => false,
+    };
+    object.get("toJSON").filter(|_| is_date_time)
+}
+
+/// Returns the fields of an object that converts to a JSON object, field by field
+/// (not a date-time).
+fn plain_object(value: &JValue) -> Option<&JMap> {
+    match value {
+        JValue::Object(object) if date_time_text(object).is_none() => Some(object),
+        _ => None,
+    }
 }
 
 /// Converts through the engine's serializer, which writes functions as `""`.

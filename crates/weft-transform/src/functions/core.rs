@@ -482,24 +482,60 @@ pub(crate) fn currency_from_subunit(args: &[Option<Value>]) -> Outcome {
 /// falsy is a root. Output nodes have no `children` key.
 pub(crate) fn sort_nodes(args: &[Option<Value>]) -> Outcome {
     let Some(Value::Array(nodes)) = arg(args, 0) else {
-        return Err("$sortNodes expects an array of nodes".into());
+        return Err(SORT_NODES_EXPECTS_ARRAY.into());
     };
-    let id_key = str_arg(args, 1).unwrap_or("id");
-    let parent_key = str_arg(args, 2).unwrap_or("parent_id");
-    let sequence_key = str_arg(args, 3).unwrap_or("sequence");
+    let keys = NodeKeys::from_args(args);
+    let ordered = node_order(nodes, &keys)
+        .into_iter()
+        .map(|index| without_children(&nodes[index]))
+        .collect();
+    Ok(Some(Value::Array(ordered)))
+}
 
+/// The error of `$sortNodes` when its first argument is not an array.
+pub(crate) const SORT_NODES_EXPECTS_ARRAY: &str = "$sortNodes expects an array of nodes";
+
+/// The keys `$sortNodes` reads from each node: paths as lodash's `get` takes them.
+pub(crate) struct NodeKeys<'a> {
+    pub id: &'a str,
+    pub parent: &'a str,
+    pub sequence: &'a str,
+}
+
+impl<'a> NodeKeys<'a> {
+    /// Reads arguments 1 to 3 of `$sortNodes`, with their defaults.
+    pub(crate) fn from_args(args: &'a [Option<Value>]) -> Self {
+        NodeKeys {
+            id: str_arg(args, 1).unwrap_or("id"),
+            parent: str_arg(args, 2).unwrap_or("parent_id"),
+            sequence: str_arg(args, 3).unwrap_or("sequence"),
+        }
+    }
+
+    /// Returns the top-level fields of a node that the keys can read: each key as a
+    /// field name and the first step of each key as a path.
+    pub(crate) fn fields(&self) -> Vec<String> {
+        let keys = [self.id, self.parent, self.sequence];
+        let mut fields: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
+        fields.extend(keys.iter().filter_map(|key| lodash::first_segment(key)));
+        fields
+    }
+}
+
+/// Returns the positions of `nodes` in `$sortNodes` order.
+pub(crate) fn node_order(nodes: &[Value], keys: &NodeKeys<'_>) -> Vec<usize> {
     // As with a JavaScript Map, a later node with the same id replaces an earlier one.
     let identity = |node: &Value, key: &str| lodash::get(node, key).map(|v| v.to_string());
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for (index, node) in nodes.iter().enumerate() {
-        by_id.insert(identity(node, id_key).unwrap_or_default(), index);
+        by_id.insert(identity(node, keys.id).unwrap_or_default(), index);
     }
 
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     let mut roots = Vec::new();
     for node in nodes {
-        let own = by_id[&identity(node, id_key).unwrap_or_default()];
-        let parent = lodash::get(node, parent_key)
+        let own = by_id[&identity(node, keys.id).unwrap_or_default()];
+        let parent = lodash::get(node, keys.parent)
             .filter(|parent| is_truthy(parent))
             .and_then(|parent| by_id.get(&parent.to_string()));
         match parent {
@@ -509,18 +545,18 @@ pub(crate) fn sort_nodes(args: &[Option<Value>]) -> Outcome {
     }
 
     let mut ordered = Vec::with_capacity(nodes.len());
-    let sequence = |index: &usize| lodash::get(&nodes[*index], sequence_key).cloned();
+    let sequence = |index: &usize| lodash::get(&nodes[*index], keys.sequence).cloned();
     let mut stack: Vec<std::vec::IntoIter<usize>> = vec![sorted(roots, &sequence).into_iter()];
     while let Some(level) = stack.last_mut() {
         let Some(index) = level.next() else {
             stack.pop();
             continue;
         };
-        ordered.push(without_children(&nodes[index]));
+        ordered.push(index);
         let kids = std::mem::take(&mut children[index]);
         stack.push(sorted(kids, &sequence).into_iter());
     }
-    Ok(Some(Value::Array(ordered)))
+    ordered
 }
 
 fn sorted(mut indices: Vec<usize>, sequence: &impl Fn(&usize) -> Option<Value>) -> Vec<usize> {

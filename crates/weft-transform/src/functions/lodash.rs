@@ -42,6 +42,11 @@ fn step<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
     }
 }
 
+/// Returns the first step of `path` as [`get`] reads it, when there is one.
+pub(crate) fn first_segment(path: &str) -> Option<String> {
+    path_segments(path).into_iter().next()
+}
+
 fn path_segments(path: &str) -> Vec<String> {
     path.split(['.', '['])
         .map(|segment| segment.trim_end_matches(']').trim_matches(['"', '\'']))

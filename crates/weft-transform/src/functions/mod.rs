@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 mod converters;
-mod core;
+pub(crate) mod core;
 mod datetime;
 mod encoding;
 mod lodash;

@@ -39,6 +39,26 @@ pub fn notion_block_to_markdown(block: &Value) -> Result<String, ConvertError> {
     single::render_block(block)
 }
 
+/// What [`notion_to_markdown`] reads of each block, so that a caller holding blocks in
+/// another form can convert only these parts. An object block is read through
+/// [`PAGE_BLOCK_FIELDS`] and the field its `type` names (its data). In the data, each
+/// object in an array under [`PAGE_SEGMENT_LISTS`] is a rich-text segment, read
+/// through [`PAGE_SEGMENT_FIELDS`]. Everything else is read as a whole.
+pub(crate) const PAGE_BLOCK_FIELDS: &[&str] = &[
+    "id",
+    "type",
+    "parent",
+    "parent_id",
+    "has_children",
+    "table_row",
+];
+
+/// The fields of a block's data that hold rich-text segments (see [`PAGE_BLOCK_FIELDS`]).
+pub(crate) const PAGE_SEGMENT_LISTS: &[&str] = &["rich_text", "caption"];
+
+/// The fields of a rich-text segment the page renderer reads.
+pub(crate) const PAGE_SEGMENT_FIELDS: &[&str] = &["plain_text", "href", "annotations"];
+
 /// A block with its position in the input, for error messages.
 #[derive(Clone, Copy)]
 struct Block<'a> {
