@@ -8,9 +8,10 @@ use crate::diagnostic::Problem;
 use crate::plan::{DEFAULT_RECURSE_MAX_DEPTH, Input, NodeKind, Recurse, RequestNode};
 
 /// Fields only request nodes accept.
-const REQUEST_FIELDS: [&str; 6] = ["resource", "method", "id", "query", "body", "recurse"];
+pub(crate) const REQUEST_FIELDS: [&str; 6] =
+    ["resource", "method", "id", "query", "body", "recurse"];
 /// Fields only transform nodes accept.
-const TRANSFORM_FIELDS: [&str; 1] = ["config"];
+pub(crate) const TRANSFORM_FIELDS: [&str; 1] = ["config"];
 /// Sync-job fields that batch requests accept and ignore.
 pub const SYNC_JOB_FIELDS: [&str; 3] = [
     "delete_tracking",

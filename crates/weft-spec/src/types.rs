@@ -36,6 +36,9 @@ pub struct BatchRequest {
 /// collects every record of its parent into one array, or a JSONata `transform`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// The schema states the rules of each kind. Serde reads any field on any kind, and
+// validation reports fields that belong to another kind.
+#[schemars(transform = crate::schema::add_node_kind_rules)]
 pub struct Node {
     /// Node kind. Defaults to `request`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
