@@ -26,8 +26,7 @@ pub(crate) trait Engine {
     fn check_syntax(source: &str) -> Result<(), TransformError>;
 
     /// Evaluates `source` against `input` (`None`: no input), with the extension functions and
-    /// `bindings` in scope, under `limits` (the time and depth limits; the caller
-    /// enforces the size limits).
+    /// `bindings` in scope, under `limits`.
     fn evaluate(
         source: &str,
         input: Option<&Value>,
@@ -70,7 +69,15 @@ impl Engine for JsonataCore {
         let mut context = Context::new();
         bind_prelude(&mut context)?;
         for (name, value) in bindings {
-            context.bind(name.clone(), to_engine(value));
+            context.bind(name.clone(), to_engine(value, &mut 0));
+        }
+        let mut input_size = 0;
+        let input = input.map_or(JValue::Undefined, |input| to_engine(input, &mut input_size));
+        if input_size > limits.max_input_bytes {
+            return Err(TransformError::InputTooLarge {
+                size: input_size,
+                limit: limits.max_input_bytes,
+            });
         }
 
         let options = EvaluatorOptions {
@@ -81,12 +88,24 @@ impl Engine for JsonataCore {
         let mut evaluator = Evaluator::with_options(context, options);
         register_natives(&mut evaluator);
 
-        let result = evaluator
-            .evaluate(&ast, &input.map_or(JValue::Undefined, to_engine))
-            .map_err(|error| TransformError::Evaluation {
-                message: error.message().to_string(),
-            })?;
-        Ok(to_json(&result))
+        let result =
+            evaluator
+                .evaluate(&ast, &input)
+                .map_err(|error| TransformError::Evaluation {
+                    message: error.message().to_string(),
+                })?;
+        if result.is_undefined() {
+            return Ok(None);
+        }
+        let mut output_size = 0;
+        let output = json_sized(&result, 0, &mut output_size);
+        if output_size > limits.max_output_bytes {
+            return Err(TransformError::OutputTooLarge {
+                size: output_size,
+                limit: limits.max_output_bytes,
+            });
+        }
+        Ok(Some(output))
     }
 }
 
@@ -197,20 +216,34 @@ const DIRECT_DEPTH: usize = 64;
 /// Converts an engine value by walking it, without the serializer's intermediate
 /// steps. Gives the same JSON as [`serialized`].
 fn json_from_engine(value: &JValue, depth: usize) -> Value {
-    match value {
+    json_sized(value, depth, &mut 0)
+}
+
+/// Converts like [`json_from_engine`] and adds the length of the result as compact
+/// JSON to `size`, so that the size limit needs no second walk.
+fn json_sized(value: &JValue, depth: usize, size: &mut usize) -> Value {
+    let json = match value {
         JValue::Null | JValue::Undefined => Value::Null,
         JValue::Bool(flag) => Value::Bool(*flag),
         JValue::Number(number) => json_number(*number),
-        JValue::String(text) => Value::String(text.to_string()),
-        JValue::Array(items) if depth < DIRECT_DEPTH => Value::Array(
-            items
-                .iter()
-                .map(|item| json_from_engine(item, depth + 1))
-                .collect(),
-        ),
-        JValue::Object(object) if depth < DIRECT_DEPTH => json_object(object, depth),
-        other => serialized(other),
-    }
+        JValue::String(text) => {
+            *size += string_size(text);
+            return Value::String(text.to_string());
+        }
+        JValue::Array(items) if depth < DIRECT_DEPTH => {
+            *size += 2 + items.len().saturating_sub(1);
+            let items = items.iter().map(|item| json_sized(item, depth + 1, size));
+            return Value::Array(items.collect());
+        }
+        JValue::Object(object) if depth < DIRECT_DEPTH => return json_object(object, depth, size),
+        other => {
+            let json = serialized(other);
+            *size += json_size(&json);
+            return json;
+        }
+    };
+    *size += scalar_size(&json);
+    json
 }
 
 /// Converts a number: a whole number in the `i64` range becomes a JSON integer and a
@@ -224,13 +257,15 @@ fn json_number(number: f64) -> Value {
     }
 }
 
-fn json_object(object: &JMap, depth: usize) -> Value {
+fn json_object(object: &JMap, depth: usize, size: &mut usize) -> Value {
     if let Some(text) = date_time_text(object) {
-        return json_from_engine(text, depth + 1);
+        return json_sized(text, depth + 1, size);
     }
-    let fields = object
-        .iter()
-        .map(|(key, field)| (key.clone(), json_from_engine(field, depth + 1)));
+    *size += 2 + object.len().saturating_sub(1);
+    let fields = object.iter().map(|(key, field)| {
+        *size += string_size(key) + 1;
+        (key.clone(), json_sized(field, depth + 1, size))
+    });
     Value::Object(fields.collect())
 }
 
@@ -263,27 +298,91 @@ fn serialized(value: &JValue) -> Value {
     json
 }
 
-/// Converts JSON to an engine value without cloning it first.
-fn to_engine(value: &Value) -> JValue {
+/// Converts JSON to an engine value without cloning it first, and adds its length
+/// as compact JSON to `size`.
+fn to_engine(value: &Value, size: &mut usize) -> JValue {
     match value {
-        Value::Null => JValue::Null,
-        Value::Bool(flag) => JValue::Bool(*flag),
-        Value::Number(number) => JValue::Number(number.as_f64().unwrap_or(0.0)),
-        Value::String(text) => JValue::string(text.as_str()),
         Value::Array(items) => {
+            *size += 2 + items.len().saturating_sub(1);
             let flat = !items.iter().any(Value::is_array);
-            JValue::Array(JArray::new_flat(
-                items.iter().map(to_engine).collect(),
-                flat,
-            ))
+            let items = items.iter().map(|item| to_engine(item, size));
+            JValue::Array(JArray::new_flat(items.collect(), flat))
         }
         Value::Object(object) => {
-            let fields = object
-                .iter()
-                .map(|(key, field)| (key.clone(), to_engine(field)));
+            *size += 2 + object.len().saturating_sub(1);
+            let fields = object.iter().map(|(key, field)| {
+                *size += string_size(key) + 1;
+                (key.clone(), to_engine(field, size))
+            });
             JValue::Object(Rc::new(fields.collect()))
         }
+        Value::String(text) => {
+            *size += string_size(text);
+            JValue::string(text.as_str())
+        }
+        scalar => {
+            *size += scalar_size(scalar);
+            match scalar {
+                Value::Bool(flag) => JValue::Bool(*flag),
+                Value::Number(number) => JValue::Number(number.as_f64().unwrap_or(0.0)),
+                _ => JValue::Null,
+            }
+        }
     }
+}
+
+/// Returns the length of a string as compact JSON: quoted, with the escapes
+/// `serde_json` writes.
+fn string_size(text: &str) -> usize {
+    let escapes: usize = text
+        .bytes()
+        .map(|byte| match byte {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..0x20 => 5,
+            _ => 0,
+        })
+        .sum();
+    2 + text.len() + escapes
+}
+
+/// Returns the length of null, a boolean or a number as compact JSON (0 for an
+/// array, object or string).
+fn scalar_size(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(number) => number_size(number),
+        _ => 0,
+    }
+}
+
+fn number_size(number: &serde_json::Number) -> usize {
+    let digits = |whole: u64| whole.checked_ilog10().map_or(1, |log| log as usize + 1);
+    if let Some(whole) = number.as_u64() {
+        digits(whole)
+    } else if let Some(whole) = number.as_i64() {
+        1 + digits(whole.unsigned_abs())
+    } else {
+        json_size(&Value::Number(number.clone()))
+    }
+}
+
+/// Returns the length of `value` as compact JSON by writing it to a counter.
+pub(crate) fn json_size(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing a Value to an infallible writer cannot fail.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
 }
 
 /// Replaces each date-time object (see `functions::datetime`) by its `toJSON` text, as
@@ -301,5 +400,34 @@ fn replace_date_times(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(replace_date_times),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        json!({
+            "text": "quote \" slash \\ tab \t bell \u{7} é ✓",
+            "numbers": [0, 7, -12, 2.5, -0.125, 1e21, 12345678901234567890u64, i64::MIN],
+            "nested": [{"a": null, "b": true, "c": false}, [], {}],
+        })
+    }
+
+    #[test]
+    fn input_size_matches_compact_text() {
+        let value = sample();
+        let mut size = 0;
+        to_engine(&value, &mut size);
+        assert_eq!(size, value.to_string().len());
+    }
+
+    #[test]
+    fn output_size_matches_compact_text() {
+        let mut size = 0;
+        let json = json_sized(&to_engine(&sample(), &mut 0), 0, &mut size);
+        assert_eq!(size, json.to_string().len());
     }
 }

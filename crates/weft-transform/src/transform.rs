@@ -62,54 +62,18 @@ impl Transform {
         bindings: &Map<String, Value>,
         limits: &Limits,
     ) -> EvalResult {
-        let input_size = input.map_or(0, json_size);
-        if input_size > limits.max_input_bytes {
-            return Err(TransformError::InputTooLarge {
-                size: input_size,
-                limit: limits.max_input_bytes,
-            });
-        }
-
+        // The engine measures the input and the result as it converts them.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             ActiveEngine::evaluate(&self.source, input, bindings, limits)
         }));
-        let result = outcome.map_err(|payload| TransformError::EnginePanic {
+        outcome.map_err(|payload| TransformError::EnginePanic {
             message: panic_message(payload.as_ref()),
-        })??;
-
-        if let Some(value) = &result {
-            let output_size = json_size(value);
-            if output_size > limits.max_output_bytes {
-                return Err(TransformError::OutputTooLarge {
-                    size: output_size,
-                    limit: limits.max_output_bytes,
-                });
-            }
-        }
-        Ok(result)
+        })?
     }
 }
 
 /// The outcome of one evaluation: `Ok(None)` is "no value".
 pub type EvalResult = Result<Option<Value>, TransformError>;
-
-/// Returns the length of `value` as compact JSON without building the text.
-fn json_size(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    // Writing a Value to an infallible writer cannot fail.
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
-}
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
@@ -124,17 +88,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn transform_is_send_sync_clone() {
         fn assert_traits<T: Send + Sync + Clone>() {}
         assert_traits::<Transform>();
-    }
-
-    #[test]
-    fn json_size_matches_compact_text() {
-        let value = json!({"a": [1, 2.5, "x"], "b": null});
-        assert_eq!(json_size(&value), value.to_string().len());
     }
 }
