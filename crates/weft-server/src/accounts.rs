@@ -184,8 +184,24 @@ async fn visible(state: &AppState, id: &str, environment: &str) -> Result<Accoun
         .ok_or_else(|| ApiError::account_not_found(id))
 }
 
+/// Rejects a `context` that is not an object before serde does, because serde's
+/// message would quote the value, and a misplaced credential would end up in the answer.
+fn reject_non_object_context(body: &Value) -> Result<(), ApiError> {
+    let found = match body.get("context") {
+        None | Some(Value::Object(_) | Value::Null) => return Ok(()),
+        Some(Value::Bool(_)) => "a boolean",
+        Some(Value::Number(_)) => "a number",
+        Some(Value::String(_)) => "a string",
+        Some(Value::Array(_)) => "an array",
+    };
+    Err(ApiError::invalid_body(format!(
+        "invalid body: context must be a JSON object, found {found}"
+    )))
+}
+
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = parse_json(bytes)?;
+    reject_non_object_context(&value)?;
     serde_json::from_value(value)
         .map_err(|error| ApiError::invalid_body(format!("invalid body: {error}")))
 }

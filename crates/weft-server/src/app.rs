@@ -29,6 +29,7 @@ pub(crate) struct AppState {
 }
 
 /// The caller behind a valid API token.
+#[derive(Clone)]
 pub(crate) struct Caller {
     /// The token's environment.
     pub environment: String,
@@ -133,6 +134,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -143,6 +145,15 @@ pub(crate) fn router(state: AppState) -> Router {
     responses((status = 200, description = "the server is up", body = Object)))]
 pub(crate) async fn health() -> axum::Json<Value> {
     axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    let message = format!("method {method} is not allowed on '{}'", uri.path());
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        message,
+    )
 }
 
 async fn not_found() -> ApiError {

@@ -16,7 +16,7 @@ use weft::spec::Diagnostics;
 
 use crate::app::{AppState, Caller, body_bytes, parse_json};
 use crate::error::{ApiError, ErrorBody};
-use crate::idempotency::{Lookup, Stored, body_hash};
+use crate::idempotency::{Lookup, RunningKey, Stored, body_hash};
 
 /// Header naming the run history record of a batch.
 pub const RUN_ID_HEADER: &str = "x-weft-run-id";
@@ -59,7 +59,7 @@ pub(crate) async fn batch_request(
     let spec = parse_json(&bytes)?;
     let plan = plan(&bytes)?;
     let Some(key) = idempotency_key(&headers)? else {
-        return run(&state, &caller, spec, plan).await.map(|(_, r)| r);
+        return run_detached(&state, &caller, spec, plan, None).await;
     };
     let hash = body_hash(&serde_json::to_vec(&spec).expect("JSON values encode"));
     match state.idempotency.begin(&caller.environment, &key, &hash)? {
@@ -74,18 +74,49 @@ pub(crate) async fn batch_request(
             "idempotency_in_progress",
             format!("a request with Idempotency-Key '{key}' is still running"),
         )),
-        Lookup::Fresh => {
-            let outcome = run(&state, &caller, spec, plan).await;
-            let stored = outcome.as_ref().ok().map(|(stored, _)| Stored {
-                body_sha256: hash.clone(),
-                ..stored.clone()
-            });
-            state
-                .idempotency
-                .finish(&caller.environment, &key, stored)?;
-            outcome.map(|(_, response)| response)
+        Lookup::Fresh(running) => {
+            let saved = Saved {
+                running,
+                body_sha256: hash,
+            };
+            run_detached(&state, &caller, spec, plan, Some(saved)).await
         }
     }
+}
+
+/// The running mark of an `Idempotency-Key` and the body hash to save with the answer.
+struct Saved {
+    running: RunningKey,
+    body_sha256: String,
+}
+
+/// Runs the batch in a task of its own, so a client that disconnects does not cancel
+/// it halfway: the batch finishes, its run is recorded and its response is saved for
+/// the key, so a retry with the same key gets it.
+async fn run_detached(
+    state: &AppState,
+    caller: &Caller,
+    spec: Value,
+    plan: Plan,
+    saved: Option<Saved>,
+) -> Result<Response, ApiError> {
+    let (state, caller) = (state.clone(), caller.clone());
+    let task = tokio::spawn(async move {
+        let outcome = run(&state, &caller, spec, plan).await;
+        if let Some(Saved {
+            running,
+            body_sha256,
+        }) = saved
+        {
+            let answer = outcome.as_ref().ok().map(|(stored, _)| Stored {
+                body_sha256,
+                ..stored.clone()
+            });
+            running.finish(answer)?;
+        }
+        outcome.map(|(_, response)| response)
+    });
+    task.await.map_err(|error| ApiError::internal(&error))?
 }
 
 /// Validates the body into a plan, listing every problem with line and column.

@@ -158,6 +158,12 @@ fn batch_error(error: &weft::Error) -> ApiError {
 
 impl From<weft::store::StoreError> for ApiError {
     fn from(error: weft::store::StoreError) -> ApiError {
-        ApiError::internal(&error)
+        use weft::store::StoreError;
+        match error {
+            StoreError::InvalidBaseUrl { .. } | StoreError::InvalidName { .. } => {
+                ApiError::invalid_body(error.to_string())
+            }
+            other => ApiError::internal(&other),
+        }
     }
 }

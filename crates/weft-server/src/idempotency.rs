@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use redb::{Database, ReadableDatabase, TableDefinition};
@@ -37,14 +37,38 @@ pub(crate) struct Stored {
 /// What a lookup found for a key and body.
 #[derive(Debug)]
 pub(crate) enum Lookup {
-    /// No live entry: run the batch and save the answer.
-    Fresh,
+    /// No live entry: run the batch and save the response through the guard.
+    Fresh(RunningKey),
     /// The same body was answered before.
     Replay(Stored),
     /// The key was used with another body.
     Conflict,
     /// A request with this key is running right now.
     InFlight,
+}
+
+/// The running mark of one key. Dropping it without [`RunningKey::finish`] (a panic,
+/// a cancelled task) releases the key, so it never stays "in progress" for good.
+#[derive(Debug)]
+pub(crate) struct RunningKey {
+    idempotency: Arc<Idempotency>,
+    environment: String,
+    key: String,
+}
+
+impl RunningKey {
+    /// Saves the response (when given) and releases the running mark.
+    pub(crate) fn finish(self, answer: Option<Stored>) -> Result<(), ServerError> {
+        let id = entry_key(&self.environment, &self.key);
+        answer.map_or(Ok(()), |answer| self.idempotency.put(&id, &answer))
+    }
+}
+
+impl Drop for RunningKey {
+    fn drop(&mut self) {
+        let id = entry_key(&self.environment, &self.key);
+        self.idempotency.release(&id);
+    }
 }
 
 /// The idempotency database plus the keys of requests still running.
@@ -79,9 +103,10 @@ impl Idempotency {
         Ok(idempotency)
     }
 
-    /// Looks the key up and, when it is fresh, marks it running until [`Self::finish`].
+    /// Looks the key up and, when it is fresh, marks it running until the returned
+    /// [`RunningKey`] is finished or dropped.
     pub(crate) fn begin(
-        &self,
+        self: &Arc<Self>,
         environment: &str,
         key: &str,
         hash: &str,
@@ -96,25 +121,20 @@ impl Idempotency {
             Some(_) => Ok(Lookup::Conflict),
             None => {
                 running.insert(id);
-                Ok(Lookup::Fresh)
+                Ok(Lookup::Fresh(RunningKey {
+                    idempotency: Arc::clone(self),
+                    environment: environment.to_owned(),
+                    key: key.to_owned(),
+                }))
             }
         }
     }
 
-    /// Saves the answer (when given) and releases the running mark.
-    pub(crate) fn finish(
-        &self,
-        environment: &str,
-        key: &str,
-        answer: Option<Stored>,
-    ) -> Result<(), ServerError> {
-        let id = entry_key(environment, key);
-        let saved = answer.map_or(Ok(()), |answer| self.put(&id, &answer));
+    fn release(&self, id: &str) {
         self.running
             .lock()
             .expect("idempotency lock poisoned")
-            .remove(&id);
-        saved
+            .remove(id);
     }
 
     fn get(&self, id: &str) -> Result<Option<Stored>, ServerError> {
