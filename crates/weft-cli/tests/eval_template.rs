@@ -104,3 +104,14 @@ fn template_that_is_not_json_explains_quoting() -> Result<(), Box<dyn Error>> {
         .stderr(predicate::str::contains("template is not valid JSON"));
     Ok(())
 }
+
+#[test]
+fn invalid_context_gets_no_template_hint() -> Result<(), Box<dyn Error>> {
+    Command::cargo_bin("weft")?
+        .args(["eval", "template", "\"{{a}}\"", "--context", "{a: 1}"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("context is not valid JSON"))
+        .stderr(predicate::str::contains("quote a string template").not());
+    Ok(())
+}

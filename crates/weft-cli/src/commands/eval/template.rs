@@ -40,7 +40,9 @@ fn read_json(argument: &str, label: &str) -> anyhow::Result<Value> {
             .with_context(|| format!("failed to read {label} file '{path}'"))?,
         None => argument.to_owned(),
     };
-    serde_json::from_str(&text).with_context(|| {
-        format!("{label} is not valid JSON (quote a string template: '\"{{{{a.b}}}}\"')")
-    })
+    let hint = match label {
+        "template" => " (quote a string template: '\"{{a.b}}\"')",
+        _ => " (give a JSON object such as '{\"args\": {\"id\": 1}}')",
+    };
+    serde_json::from_str(&text).with_context(|| format!("{label} is not valid JSON{hint}"))
 }
