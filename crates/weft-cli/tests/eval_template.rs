@@ -115,3 +115,37 @@ fn invalid_context_gets_no_template_hint() -> Result<(), Box<dyn Error>> {
         .stderr(predicate::str::contains("quote a string template").not());
     Ok(())
 }
+
+#[test]
+fn closed_stdout_exits_quietly() -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir()?;
+    let template = dir.path().join("big.json");
+    std::fs::write(
+        &template,
+        serde_json::to_string(&vec!["{{word}}"; 200_000])?,
+    )?;
+    let template_arg = format!("@{}", template.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args([
+            "eval",
+            "template",
+            &template_arg,
+            "--context",
+            r#"{"word": "pipe"}"#,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut first = [0u8; 10];
+    stdout.read_exact(&mut first)?;
+    drop(stdout);
+    let output = child.wait_with_output()?;
+    let stderr = String::from_utf8(output.stderr)?;
+    assert_eq!(output.status.code(), Some(141));
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    Ok(())
+}
