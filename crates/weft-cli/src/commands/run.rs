@@ -65,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let data_dir = data_dir::resolve(args.data_dir.clone())?;
-    let registry = load_registry(&data_dir);
+    let registry = data_dir::load_registry(&data_dir);
     let store = open_store(&data_dir, args.connector.is_some())?;
     let runtime = tokio::runtime::Runtime::new().context("failed to start the tokio runtime")?;
     match runtime.block_on(execute(&args, plan, &registry, store))? {
@@ -154,15 +154,6 @@ fn merge_args(args: &mut Value, text: &str) -> anyhow::Result<()> {
     let target = args.as_object_mut().expect("args was just made an object");
     target.extend(extra);
     Ok(())
-}
-
-/// Loads connectors from the folders [`data_dir::connector_dirs`] lists.
-fn load_registry(data_dir: &Path) -> Registry {
-    let (registry, errors) = Registry::load(&data_dir::connector_dirs(data_dir));
-    for error in errors {
-        eprintln!("warning: connector not loaded: {error}");
-    }
-    registry
 }
 
 /// Opens the store in `dir`. A replay with `--connector` needs none, so a missing
