@@ -10,7 +10,10 @@ use std::path::PathBuf;
 pub enum StoreError {
     /// Another `Store` holds the lock on this data directory, in this process or in
     /// another one. `pid` is the owner's process id when the lock file names one.
-    #[error("store in use by {}", owner(*.pid))]
+    #[error(
+        "store in use by {}; stop that process (for example `weft serve`) or pass another --data-dir",
+        owner(*.pid)
+    )]
     InUse {
         /// Process id of the owner, read from the lock file.
         pid: Option<u32>,
