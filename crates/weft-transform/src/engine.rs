@@ -97,8 +97,12 @@ impl Engine for JsonataCore {
         if result.is_undefined() {
             return Ok(None);
         }
+        // Without the evaluator and the input, most of the result is held only by
+        // `result`, so converting it can move its keys instead of copying them.
+        drop(evaluator);
+        drop(input);
         let mut output_size = 0;
-        let output = json_sized(&result, 0, &mut output_size);
+        let output = json_owned(result, 0, &mut output_size);
         if output_size > limits.max_output_bytes {
             return Err(TransformError::OutputTooLarge {
                 size: output_size,
@@ -154,12 +158,14 @@ fn build_prelude() -> Result<Vec<(String, JValue)>, TransformError> {
             })?;
         prelude.push((function.name.to_string(), lambda));
     }
-    for native in functions::NATIVE
+    let replaced = functions::NATIVE
         .iter()
         .filter(|native| native.replaces_builtin)
-    {
-        let target = JValue::builtin(format!("{OVERRIDE_PREFIX}{}", native.name));
-        prelude.push((native.name.to_string(), target));
+        .map(|native| native.name)
+        .chain(ENGINE_OVERRIDES.iter().map(|(name, _)| *name));
+    for name in replaced {
+        let target = JValue::builtin(format!("{OVERRIDE_PREFIX}{name}"));
+        prelude.push((name.to_string(), target));
     }
     Ok(prelude)
 }
@@ -184,7 +190,18 @@ fn register_natives(evaluator: &mut Evaluator) {
         // function table, not a runtime condition.
         registered.expect("native function name clashes with a JSONata built-in");
     }
+    for (name, function) in ENGINE_OVERRIDES {
+        let registered = evaluator.register_fn(format!("{OVERRIDE_PREFIX}{name}"), *function);
+        registered.expect("engine override name clashes with a JSONata built-in");
+    }
 }
+
+/// A function over engine values, registered with the evaluator as it is.
+type EngineFn = fn(&[JValue]) -> Result<JValue, EvaluatorError>;
+
+/// Built-ins replaced by a faster function with the same results and errors, which
+/// reads and returns engine values.
+const ENGINE_OVERRIDES: &[(&str, EngineFn)] = &[("merge", direct::merge)];
 
 fn call_native(call: NativeFn, args: &[JValue]) -> Result<JValue, EvaluatorError> {
     let args: Vec<Option<Value>> = args.iter().map(to_json).collect();
@@ -244,6 +261,38 @@ fn json_sized(value: &JValue, depth: usize, size: &mut usize) -> Value {
     };
     *size += scalar_size(&json);
     json
+}
+
+/// Converts like [`json_sized`], taking the value: an object or array that nothing
+/// else refers to gives up its keys and items instead of having them copied.
+fn json_owned(value: JValue, depth: usize, size: &mut usize) -> Value {
+    match value {
+        JValue::Array(items) if depth < DIRECT_DEPTH => {
+            *size += 2 + items.len().saturating_sub(1);
+            let items = items.into_vec().into_iter();
+            Value::Array(
+                items
+                    .map(|item| json_owned(item, depth + 1, size))
+                    .collect(),
+            )
+        }
+        JValue::Object(object) if depth < DIRECT_DEPTH && date_time_text(&object).is_none() => {
+            match Rc::try_unwrap(object) {
+                Ok(object) => json_object_owned(object, depth, size),
+                Err(shared) => json_object(&shared, depth, size),
+            }
+        }
+        other => json_sized(&other, depth, size),
+    }
+}
+
+fn json_object_owned(object: JMap, depth: usize, size: &mut usize) -> Value {
+    *size += 2 + object.len().saturating_sub(1);
+    let fields = object.into_inner().into_iter().map(|(key, field)| {
+        *size += string_size(&key) + 1;
+        (key, json_owned(field, depth + 1, size))
+    });
+    Value::Object(fields.collect())
 }
 
 /// Converts a number: a whole number in the `i64` range becomes a JSON integer and a
@@ -422,6 +471,84 @@ mod tests {
         let mut size = 0;
         to_engine(&value, &mut size);
         assert_eq!(size, value.to_string().len());
+    }
+
+    /// Evaluates `source` with the engine alone, none of Weft's functions bound.
+    fn builtin_outcome(source: &str, input: &Value) -> Result<Option<Value>, String> {
+        let ast = jsonata_core::parser::parse(source).map_err(|error| error.to_string())?;
+        let result = Evaluator::new()
+            .evaluate(&ast, &to_engine(input, &mut 0))
+            .map_err(|error| error.message().to_string())?;
+        Ok(to_json(&result))
+    }
+
+    fn weft_outcome(source: &str, input: &Value) -> Result<Option<Value>, String> {
+        let limits = Limits::default();
+        JsonataCore::evaluate(source, Some(input), &Map::new(), &limits)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn merge_is_replaced_by_the_engine_override() {
+        let prelude = build_prelude().expect("prelude builds");
+        let bound = prelude.iter().find(|(name, _)| name == "merge");
+        assert!(matches!(bound, Some((_, JValue::Builtin { name })) if &**name == "weft:merge"));
+    }
+
+    #[test]
+    fn merge_override_matches_builtin() {
+        let input = json!({
+            "records": [{"id": 1, "a": "x", "b": {"c": [1, 2]}}, {"id": 2, "a": "y"}],
+            "one": {"k": "v"},
+            "nested": [[{"a": 1}], {"b": 2}],
+            "mixed": [{"a": 1}, 2],
+            "none": [],
+        });
+        let cases = [
+            "$merge([{'a': 1}, {'b': 2, 'a': 3}, {'c': 4}])",
+            "$merge({'a': 1})",
+            "$merge(one)",
+            "$merge(nothing)",
+            "$merge([])",
+            "$merge(none)",
+            "$merge()",
+            "$merge(null)",
+            "$merge('x')",
+            "$merge(1)",
+            "$merge([1, {'a': 1}])",
+            "$merge(mixed)",
+            "$merge([{'a': 1}, null])",
+            "$merge({'a': 1}, {'b': 2})",
+            "$merge(nested)",
+            "$merge([{'a': 1}, $uppercase])",
+            "$merge(records)",
+            "$merge(records.b)",
+            "$merge([{'a': 1}, nothing, {'b': 2}])",
+            "records.$merge([$, {'z': a}])",
+            "$map(records, function($r) {$merge([$r, {'full': $r.a & '!'}])})",
+            "$merge([records[0], records[1], one])",
+            "$merge(records[0].b)",
+        ];
+        for source in cases {
+            let weft = weft_outcome(source, &input);
+            let builtin = builtin_outcome(source, &input);
+            match (&weft, &builtin) {
+                (Ok(weft), Ok(builtin)) => assert_eq!(weft, builtin, "{source}"),
+                (Err(weft), Err(builtin)) => assert_eq!(weft, builtin, "{source}"),
+                _ => panic!("{source}: weft gave {weft:?}, the built-in {builtin:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn merge_override_keeps_key_order() {
+        let source = "$merge([{'b': 1, 'a': 2}, {'c': 3, 'b': 4}])";
+        let merged = weft_outcome(source, &Value::Null).expect("merge evaluates");
+        let keys: Vec<String> = match merged {
+            Some(Value::Object(object)) => object.keys().cloned().collect(),
+            other => panic!("expected an object, got {other:?}"),
+        };
+        assert_eq!(keys, ["b", "a", "c"]);
     }
 
     #[test]

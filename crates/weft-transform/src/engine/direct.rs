@@ -5,15 +5,16 @@
 //! every call would cost more than the functions themselves. Here `$sortNodes`
 //! converts only the keys it orders by and returns the engine's own nodes, and
 //! `$convertNotionToMarkdown` converts only the parts of each block that the renderer
-//! reads.
+//! reads. `$merge` replaces the engine's built-in so that each merged object is
+//! built from a copy of the first one instead of key by key.
 
 use std::rc::Rc;
 
-use jsonata_core::evaluator::EvaluatorError;
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError};
 use jsonata_core::value::{JArray, JMap, JValue};
 use serde_json::{Map, Value};
 
-use super::{json_from_engine, native_result, plain_object, to_json};
+use super::{json_from_engine, native_result, parsed, plain_object, to_json};
 use crate::functions::{self, NativeFn, notion};
 
 /// `$sortNodes` over engine values: the nodes come back in order as they are, apart
@@ -131,4 +132,53 @@ fn segment_view(segment: &JValue) -> Value {
         .filter(|(key, _)| notion::PAGE_SEGMENT_FIELDS.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), json_from_engine(value, 5)));
     Value::Object(fields.collect())
+}
+
+/// `$merge` over an array of objects: the result starts as a copy of the first
+/// object and takes the others' fields in order, a key already there keeping its
+/// place. Any other arguments go to the built-in, so
+/// that its argument checks and errors apply unchanged.
+pub(super) fn merge(args: &[JValue]) -> Result<JValue, EvaluatorError> {
+    let objects = match args {
+        [JValue::Array(items)] => items.iter().map(object_fields).collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    let Some(objects) = objects else {
+        return builtin_merge(args);
+    };
+    let Some((first, rest)) = objects.split_first() else {
+        return builtin_merge(args);
+    };
+    let mut merged = JMap::default();
+    merged.reserve(objects.iter().map(|object| object.len()).sum());
+    // Copies the first object's entries with their stored hashes into the room
+    // reserved for all fields, so its keys are not hashed again.
+    (*merged).clone_from(&**first);
+    for object in rest {
+        for (key, value) in object.iter() {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(JValue::Object(Rc::new(merged)))
+}
+
+fn object_fields(value: &JValue) -> Option<&JMap> {
+    match value {
+        JValue::Object(object) => Some(object),
+        _ => None,
+    }
+}
+
+/// Calls the engine's own `$merge` on `args` in an evaluator without Weft's
+/// functions.
+fn builtin_merge(args: &[JValue]) -> Result<JValue, EvaluatorError> {
+    let names: Vec<String> = (0..args.len()).map(|index| format!("$a{index}")).collect();
+    let source = format!("$merge({})", names.join(", "));
+    let ast =
+        parsed(&source).map_err(|error| EvaluatorError::EvaluationError(error.to_string()))?;
+    let mut context = Context::new();
+    for (name, value) in names.iter().zip(args) {
+        context.bind(name[1..].to_string(), value.clone());
+    }
+    Evaluator::with_context(context).evaluate(&ast, &JValue::Undefined)
 }
