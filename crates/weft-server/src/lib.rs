@@ -5,7 +5,9 @@
 //! [`Server::new`] takes an open [`Store`], a connector [`Registry`] and a
 //! [`ServerConfig`]; [`Server::run`] serves on a bound listener until the shutdown
 //! future completes, then lets running batches finish for at most
-//! [`ServerConfig::shutdown_grace`].
+//! [`ServerConfig::shutdown_grace`]. Connections speak HTTP/1.1 with keep-alive; a
+//! client that does not finish sending its request headers within
+//! [`ServerConfig::header_timeout`] is disconnected.
 //!
 //! - Auth: `Authorization: Bearer <token>`; the token's environment scopes every
 //!   account lookup, and an account elsewhere is answered exactly like a missing one.
@@ -19,6 +21,7 @@ mod batch;
 mod error;
 mod execute;
 mod idempotency;
+mod listen;
 mod openapi;
 
 use std::future::Future;
@@ -37,6 +40,9 @@ pub use openapi::openapi;
 /// Default request body limit: 5 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
+/// Default time a client has to send a request's headers: 30 seconds.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Limits and tunables of the server.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -47,6 +53,9 @@ pub struct ServerConfig {
     pub per_token_concurrency: usize,
     /// How long running batches may take to finish after shutdown starts.
     pub shutdown_grace: Duration,
+    /// Time a client has to send a request's headers. A connection whose headers are
+    /// still incomplete after this time is closed.
+    pub header_timeout: Duration,
     /// Engine options for every batch.
     pub engine: Options,
 }
@@ -57,6 +66,7 @@ impl Default for ServerConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             per_token_concurrency: 16,
             shutdown_grace: Duration::from_secs(30),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
             engine: Options::default(),
         }
     }
@@ -81,6 +91,12 @@ impl ServerConfig {
         self
     }
 
+    /// Returns this configuration with another header read timeout.
+    pub fn with_header_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.header_timeout = timeout;
+        self
+    }
+
     /// Returns this configuration with other engine options.
     pub fn with_engine(mut self, options: Options) -> ServerConfig {
         self.engine = options;
@@ -92,6 +108,7 @@ impl ServerConfig {
 pub struct Server {
     router: axum::Router,
     grace: Duration,
+    header_timeout: Duration,
 }
 
 impl Server {
@@ -105,11 +122,13 @@ impl Server {
         let engine = Engine::new(config.engine.clone())?;
         let idempotency = idempotency::Idempotency::open(store.dir())?;
         let grace = config.shutdown_grace;
+        let header_timeout = config.header_timeout;
         let executor = Executor::new(store, registry, engine);
         let state = app::AppState::new(executor, idempotency, config);
         Ok(Server {
             router: app::router(state),
             grace,
+            header_timeout,
         })
     }
 
@@ -125,27 +144,15 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-        let signal = async move {
-            shutdown.await;
-            tracing::info!("shutting down; waiting for running requests");
-            let _ = started_tx.send(());
-        };
-        let serve = axum::serve(listener, self.router).with_graceful_shutdown(signal);
-        let deadline = async move {
-            if started_rx.await.is_ok() {
-                tokio::time::sleep(self.grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            served = serve => served.map_err(ServerError::Serve),
-            () = deadline => {
-                tracing::warn!(grace_s = self.grace.as_secs(), "grace period over; dropping running requests");
-                Ok(())
-            }
-        }
+        listen::serve(
+            listener,
+            self.router,
+            self.header_timeout,
+            self.grace,
+            shutdown,
+        )
+        .await;
+        Ok(())
     }
 }
 

@@ -2,51 +2,9 @@
 
 mod common;
 
-use common::{Harness, TestResult, error_body};
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use common::{Harness, TestResult, error_body, held_upstream, one_request_batch};
+use serde_json::json;
 use weft::store::NewAccount;
-
-/// An upstream that reports each request when it arrives and responds only when
-/// released, so a test can act while a batch is waiting on it.
-async fn held_upstream() -> TestResult<(String, mpsc::Receiver<()>, oneshot::Sender<()>)> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let (arrived_tx, arrived_rx) = mpsc::channel(4);
-    let (release_tx, release_rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let Ok((mut socket, _)) = listener.accept().await else {
-            return;
-        };
-        let mut request = Vec::new();
-        let mut buffer = [0u8; 4096];
-        while !request.windows(4).any(|window| window == b"\r\n\r\n") {
-            match socket.read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(read) => request.extend_from_slice(&buffer[..read]),
-            }
-        }
-        let _ = arrived_tx.send(()).await;
-        let _ = release_rx.await;
-        let body = r#"{"object":"list","results":[],"has_more":false,"next_cursor":null}"#;
-        let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = socket.write_all(response.as_bytes()).await;
-    });
-    Ok((url, arrived_rx, release_tx))
-}
-
-fn one_request_batch(account_id: &str) -> Value {
-    json!({
-        "integrated_account_id": account_id,
-        "resources": [{"name": "blocks", "resource": "block-children", "method": "list",
-                       "query": {"block_id": "b1"}, "persist": true}]
-    })
-}
 
 #[tokio::test]
 async fn disconnected_client_does_not_cancel_batch() -> TestResult {

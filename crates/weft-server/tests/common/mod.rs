@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use weft::Registry;
 use weft::replay::{Har, ReplayServer};
@@ -116,10 +117,15 @@ impl Harness {
         self.replay.hit_counts().iter().sum()
     }
 
-    pub async fn stop(mut self) -> TestResult {
+    /// Starts the server's shutdown without waiting for it.
+    pub fn begin_stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    pub async fn stop(mut self) -> TestResult {
+        self.begin_stop();
         if let Some(task) = self.task.take() {
             task.await?;
         }
@@ -172,4 +178,53 @@ pub async fn error_body(response: reqwest::Response, status: u16, code: &str) ->
         "{body}"
     );
     Ok(body)
+}
+
+/// An upstream that reports each request when it arrives and responds only when
+/// released, so a test can act while a batch is waiting on it.
+pub async fn held_upstream() -> TestResult<(String, mpsc::Receiver<()>, oneshot::Sender<()>)> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (arrived_tx, arrived_rx) = mpsc::channel(4);
+    let (release_tx, release_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+            match socket.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => request.extend_from_slice(&buffer[..read]),
+            }
+        }
+        let _ = arrived_tx.send(()).await;
+        let _ = release_rx.await;
+        let body = r#"{"object":"list","results":[],"has_more":false,"next_cursor":null}"#;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = socket.write_all(response.as_bytes()).await;
+    });
+    Ok((url, arrived_rx, release_tx))
+}
+
+pub fn one_request_batch(account_id: &str) -> Value {
+    json!({
+        "integrated_account_id": account_id,
+        "resources": [{"name": "blocks", "resource": "block-children", "method": "list",
+                       "query": {"block_id": "b1"}, "persist": true}]
+    })
+}
+
+/// A Notion account in `prod` whose calls go to `base_url`.
+pub fn account_at(store: &Store, base_url: String) -> TestResult<Account> {
+    let mut context = Map::new();
+    context.insert("access_token".to_owned(), json!(SECRET));
+    let mut new = NewAccount::new("notion", context);
+    new.environment = "prod".to_owned();
+    new.base_url = Some(base_url);
+    Ok(store.create_account(new)?)
 }
