@@ -55,8 +55,14 @@ fn prepare(dir: &Path, base_url: String) -> TestResult<(String, String)> {
 }
 
 fn start_server(dir: &Path) -> TestResult<(Child, String)> {
+    start_server_with(dir, &["--listen", "127.0.0.1:0"])
+}
+
+fn start_server_with(dir: &Path, args: &[&str]) -> TestResult<(Child, String)> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg("serve")
+        .args(args)
+        .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -152,6 +158,70 @@ fn refuses_a_remote_address_without_allow_remote() -> TestResult {
         stderr.contains("--allow-remote") && stderr.contains("'0.0.0.0:0'"),
         "{stderr}"
     );
+    Ok(())
+}
+
+/// Runs `weft serve` with `args` and returns its stderr, failing if the server starts.
+fn serve_rejected(dir: &Path, args: &[&str]) -> TestResult<String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("serve")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    if !line.is_empty() {
+        child.kill()?;
+        child.wait()?;
+        return Err(format!("server started with {args:?}: '{}'", line.trim()).into());
+    }
+    let output = child.wait_with_output()?;
+    assert!(!output.status.success());
+    Ok(String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn rejects_zero_limits() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    for option in ["--body-limit", "--token-concurrency", "--header-timeout"] {
+        let stderr = serve_rejected(dir.path(), &["--listen", "127.0.0.1:0", option, "0"])?;
+        assert!(stderr.contains(option), "{stderr}");
+        assert!(stderr.contains("'0'"), "{stderr}");
+        assert!(stderr.contains("must be at least 1"), "{stderr}");
+    }
+    Ok(())
+}
+
+#[test]
+fn rejects_listen_address_without_port() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let stderr = serve_rejected(dir.path(), &["--listen", "localhost"])?;
+    assert!(stderr.contains("'localhost'"), "{stderr}");
+    assert!(stderr.contains("HOST:PORT"), "{stderr}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listens_on_localhost_by_name() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (child, url) = start_server_with(dir.path(), &["--listen", "localhost:0"])?;
+    assert!(
+        url.starts_with("http://127.0.0.1:") || url.starts_with("http://[::1]:"),
+        "{url}"
+    );
+    let health = reqwest::get(format!("{url}/health")).await?;
+    assert_eq!(health.status().as_u16(), 200);
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    assert!(kill.success());
+    let output = child.wait_with_output()?;
+    assert!(output.status.success(), "exit {:?}", output.status);
     Ok(())
 }
 
