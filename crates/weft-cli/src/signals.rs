@@ -6,9 +6,9 @@ use std::io;
 /// Registers the SIGINT and SIGTERM handlers now and returns a future that completes
 /// when either arrives.
 ///
-/// Registering before the command prints its `listening on` line matters: a signal
-/// that arrives between that line and a lazy registration would kill the process with
-/// the default action instead of stopping it gracefully.
+/// Registration happens before the command prints its `listening on` line, because a
+/// signal that arrives between that line and a lazy registration would kill the
+/// process with the default action instead of stopping it gracefully.
 #[cfg(unix)]
 pub fn install() -> io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
