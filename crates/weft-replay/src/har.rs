@@ -135,6 +135,8 @@ impl FromStr for Har {
     /// is not HAR JSON, and with [`ReplayError::InvalidEntry`] naming the entry when
     /// a value such as a URL, header or base64 body is unusable.
     fn from_str(text: &str) -> Result<Har, ReplayError> {
+        // Some tools (Fiddler among them) start the file with a UTF-8 byte order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let har: Har = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let field = error.path().to_string();

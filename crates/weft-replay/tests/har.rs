@@ -47,6 +47,17 @@ fn reads_entries_from_path() -> TestResult {
 }
 
 #[test]
+fn byte_order_mark_is_skipped() -> TestResult {
+    let text = one_entry(
+        json!({"method": "GET", "url": "https://a.test/x"}),
+        ok_response(),
+    );
+    let har: Har = format!("\u{feff}{text}").parse()?;
+    assert_eq!(har.log.entries.len(), 2);
+    Ok(())
+}
+
+#[test]
 fn syntax_error_reports_line_and_column() -> TestResult {
     let error = parse_error("{\n  \"log\": {\n    \"entries\": [,]\n  }\n}")?;
     let ReplayError::Syntax { line, column, .. } = &error else {
