@@ -160,3 +160,39 @@ fn response_headers(index: usize, entry: &Entry) -> Result<HeaderMap, ReplayErro
     }
     Ok(headers)
 }
+
+/// Headers whose URLs send the client to another request: the next page of a `Link`
+/// pagination, or a redirect.
+const URL_HEADERS: [HeaderName; 3] = [header::LINK, header::LOCATION, header::CONTENT_LOCATION];
+
+/// Rewrites the recorded API origin in `Link` and `Location` headers to `base_url`,
+/// so a client that follows them comes back to the replay server instead of calling
+/// the real API.
+pub(crate) fn point_urls_at(responses: &mut [Option<Canned>], har: &Har, base_url: &str) {
+    for (entry, canned) in har.log.entries.iter().zip(responses.iter_mut()) {
+        let (Some(canned), Ok(url)) = (canned, Url::parse(&entry.request.url)) else {
+            continue;
+        };
+        let origin = url.origin().ascii_serialization();
+        for name in &URL_HEADERS {
+            rewrite_header(&mut canned.headers, name, &origin, base_url);
+        }
+    }
+}
+
+fn rewrite_header(headers: &mut HeaderMap, name: &HeaderName, origin: &str, base_url: &str) {
+    let header::Entry::Occupied(mut occupied) = headers.entry(name) else {
+        return;
+    };
+    for value in occupied.iter_mut() {
+        let Ok(text) = value.to_str() else {
+            continue;
+        };
+        if !text.contains(origin) {
+            continue;
+        }
+        if let Ok(rewritten) = HeaderValue::from_str(&text.replace(origin, base_url)) {
+            *value = rewritten;
+        }
+    }
+}

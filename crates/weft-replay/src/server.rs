@@ -88,6 +88,8 @@ pub async fn serve(har: Har, listen: SocketAddr) -> Result<ReplayServer, ReplayE
     };
     let listener = TcpListener::bind(listen).await.map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
+    let mut prepared = prepared;
+    prepare::point_urls_at(&mut prepared.responses, &har, &format!("http://{addr}"));
 
     let shared = Arc::new(Shared {
         matcher: Matcher::new(prepared.rules),

@@ -311,3 +311,35 @@ async fn rejects_address_in_use() -> TestResult {
     first.shutdown().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn link_header_points_back_at_replay() -> TestResult {
+    let mut recorded = entry(
+        "GET",
+        "https://api.example.com/v1/items",
+        200,
+        json!([{"id": 1}]),
+    );
+    recorded["response"]["headers"] = json!([
+        { "name": "Content-Type", "value": "application/json" },
+        { "name": "Link", "value": "<https://api.example.com/v1/items?page=2>; rel=\"next\", <https://other.example.org/x>; rel=\"help\"" }
+    ]);
+    let server = serve(har(vec![recorded])?, listen()).await?;
+
+    let response = reqwest::get(format!("{}/v1/items", server.base_url())).await?;
+    let link = response
+        .headers()
+        .get("link")
+        .ok_or("no link header")?
+        .to_str()?
+        .to_string();
+    let expected_next = format!("<{}/v1/items?page=2>; rel=\"next\"", server.base_url());
+    assert!(link.contains(&expected_next), "link: {link}");
+    assert!(!link.contains("api.example.com"), "link: {link}");
+    assert!(
+        link.contains("<https://other.example.org/x>"),
+        "link: {link}"
+    );
+    server.shutdown().await?;
+    Ok(())
+}
