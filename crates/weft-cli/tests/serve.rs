@@ -272,3 +272,15 @@ fn reads_the_data_dir_from_weft_data_dir() -> TestResult {
     assert!(listed.contains("from-env\t"), "{listed}");
     Ok(())
 }
+
+#[test]
+fn unknown_run_exits_one() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    for command in ["show", "rerun"] {
+        let output = weft(dir.path(), &["runs", command, "no-such-run"])?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
+        assert!(stderr.contains("run 'no-such-run' not found"), "{stderr}");
+    }
+    Ok(())
+}

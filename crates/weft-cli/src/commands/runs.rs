@@ -52,7 +52,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { id, data_dir } => {
-            let run = find(&data_dir.open()?, &id)?;
+            let Some(run) = data_dir.open()?.get_run(&id)? else {
+                return not_found(&id);
+            };
             println!("{}", serde_json::to_string_pretty(&run)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -71,15 +73,18 @@ fn summary(run: &Run) -> String {
     )
 }
 
-fn find(store: &weft::Store, id: &str) -> anyhow::Result<Run> {
-    store
-        .get_run(id)?
-        .ok_or_else(|| anyhow!("run '{id}' not found (it may have been pruned)"))
+/// Reports an unknown run id with exit code 1, as `weft accounts get` does for an
+/// unknown account.
+fn not_found(id: &str) -> anyhow::Result<ExitCode> {
+    eprintln!("error: run '{id}' not found (it may have been pruned; see `weft runs list`)");
+    Ok(ExitCode::from(1))
 }
 
 fn rerun(id: &str, data_dir: &DataDir) -> anyhow::Result<ExitCode> {
     let store = Arc::new(data_dir.open()?);
-    let old = find(&store, id)?;
+    let Some(old) = store.get_run(id)? else {
+        return not_found(id);
+    };
     let mut plan = weft::spec::plan_from_value(&old.spec).map_err(|diagnostics| {
         anyhow!("the stored spec of run '{id}' is invalid:\n{diagnostics}")
     })?;
