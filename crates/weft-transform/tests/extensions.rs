@@ -92,6 +92,28 @@ fn digest_and_sign_match_known_values() -> Result<(), TransformError> {
     Ok(())
 }
 
+/// Expected values from @truto/truto-jsonata 3.0.6 on node, which hashes the string
+/// form of a number or boolean.
+#[test]
+fn digest_and_sign_hash_numbers_as_text() -> Result<(), TransformError> {
+    let number = eval("$digest(5)", json!(null))?;
+    let expected = "ef2d127de37b942baad06145e54b0c619a1f22327b2ebbcfbec78f5564afe39d";
+    assert_eq!(number, Some(json!(expected)));
+    let flag = eval("$digest(true)", json!(null))?;
+    let expected = "b5bea41b6c623f7c09f1bf24dcae58ebab3c0cdd90ad966bc43a45b44867e12b";
+    assert_eq!(flag, Some(json!(expected)));
+    let signed = eval("$sign(5, 'SHA-256', 'k')", json!(null))?;
+    let expected = "ade187c99dc4d0393326a4fe0446db6348e71eacf6d5a29d14a4154ac426324c";
+    assert_eq!(signed, Some(json!(expected)));
+    Ok(())
+}
+
+#[test]
+fn sign_error_quotes_algorithm_as_given() {
+    let error = eval("$sign('a', 'b', 'c')", json!(null)).expect_err("algorithm 'b' fails");
+    assert!(error.to_string().contains("'b'"), "{error}");
+}
+
 #[test]
 fn unsupported_function_names_itself() {
     let error = eval("$parseDocument('x')", json!(null)).expect_err("parseDocument fails");

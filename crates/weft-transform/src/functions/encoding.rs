@@ -76,7 +76,8 @@ fn format_bytes(bytes: &[u8], format: Option<&str>) -> Option<Value> {
 /// `$digest(text, algorithm?, format?)`: MD5, SHA-1, SHA-256 (default), SHA-384 or
 /// SHA-512 of the text's UTF-8 bytes.
 pub(crate) fn digest(args: &[Option<Value>]) -> Outcome {
-    let text = str_arg(args, 0).unwrap_or_default().as_bytes();
+    let text = text_arg(args, 0);
+    let text = text.as_bytes();
     let algorithm = str_arg(args, 1).unwrap_or("SHA-256");
     let bytes = match algorithm.to_ascii_uppercase().as_str() {
         "MD5" => Md5::digest(text).to_vec(),
@@ -92,11 +93,10 @@ pub(crate) fn digest(args: &[Option<Value>]) -> Outcome {
 /// `$sign(text, algorithm?, secret, format?)`: the HMAC of the text with SHA-1,
 /// SHA-256 (default), SHA-384 or SHA-512.
 pub(crate) fn sign(args: &[Option<Value>]) -> Outcome {
-    let text = str_arg(args, 0).unwrap_or_default().as_bytes();
-    let algorithm = str_arg(args, 1)
-        .unwrap_or("SHA-256")
-        .trim()
-        .to_ascii_uppercase();
+    let text = text_arg(args, 0);
+    let text = text.as_bytes();
+    let requested = str_arg(args, 1).unwrap_or("SHA-256");
+    let algorithm = requested.trim().to_ascii_uppercase();
     let secret = str_arg(args, 2).unwrap_or_default().as_bytes();
     let bytes = match algorithm.as_str() {
         "" | "SHA-256" => hmac_bytes::<Hmac<Sha256>>(secret, text),
@@ -105,9 +105,21 @@ pub(crate) fn sign(args: &[Option<Value>]) -> Outcome {
         "SHA-512" => hmac_bytes::<Hmac<Sha512>>(secret, text),
         // TODO: RS256 needs an RSA implementation; add the `rsa` crate to support it.
         "RS256" => return Err("$sign: algorithm 'RS256' is not supported in weft".into()),
-        other => return Err(format!("$sign: unsupported algorithm '{other}'")),
+        _ => return Err(format!("$sign: unsupported algorithm '{requested}'")),
     };
     Ok(format_bytes(&bytes, str_arg(args, 3)))
+}
+
+/// Reads the text argument of `$digest` and `$sign` the way the reference's
+/// `TextEncoder` does: numbers and booleans as their string form, anything missing as
+/// the empty string.
+fn text_arg(args: &[Option<Value>], index: usize) -> std::borrow::Cow<'_, str> {
+    match args.get(index).and_then(Option::as_ref) {
+        Some(Value::String(text)) => std::borrow::Cow::Borrowed(text),
+        Some(Value::Number(number)) => std::borrow::Cow::Owned(number.to_string()),
+        Some(Value::Bool(flag)) => std::borrow::Cow::Owned(flag.to_string()),
+        _ => std::borrow::Cow::Borrowed(""),
+    }
 }
 
 fn hmac_bytes<M: Mac + hmac::digest::KeyInit>(secret: &[u8], text: &[u8]) -> Vec<u8> {
