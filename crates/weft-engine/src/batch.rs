@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use tokio::sync::Notify;
 use weft_spec::{DEFAULT_RECURSE_MAX_DEPTH, NodeKind, Plan, Recurse};
 
-use crate::context;
+use crate::context::{self, Context};
 use crate::credentials::Credentials;
 use crate::event::{Event, Events};
 use crate::failure::{Failure, Site, error_record};
@@ -36,7 +36,7 @@ pub(crate) type Position = Vec<Vec<usize>>;
 #[derive(Debug, Clone)]
 pub(crate) struct Emission {
     pub(crate) position: Position,
-    pub(crate) context: Arc<Value>,
+    pub(crate) context: Context,
     /// The bindings that led here, for error reports (`args.ids` -> element, ...).
     pub(crate) binding: Map<String, Value>,
 }
@@ -143,7 +143,7 @@ impl Batch {
             self.lock().nodes[node.index].parent_finished = true;
             let emission = Emission {
                 position: Vec::new(),
-                context: self.base_context.clone(),
+                context: Context::new(self.base_context.clone()),
                 binding: Map::new(),
             };
             self.schedule(node.index, Work::Emission(emission));

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use weft_connector::{Call, HttpSend};
 use weft_spec::{Input, PlanNode, RequestNode};
+use weft_template::Lookup as _;
 
 use crate::auth;
 use crate::batch::{Batch, Emission, Position, Work};
-use crate::context::{bind, replace_at, take_at};
+use crate::context::Context;
 use crate::event::Event;
 use crate::failure::{Failure, Site};
 use crate::http::{NodeHttp, url_path};
@@ -22,7 +23,7 @@ pub(crate) struct CallRun {
     /// Coordinates inside the emission: loop element, then page and record per level.
     segment: Vec<usize>,
     depth: usize,
-    context: Arc<Value>,
+    context: Context,
     binding: Map<String, Value>,
     /// Whether `recurse.config` replaces the node's id, query and body.
     recursive: bool,
@@ -92,13 +93,13 @@ pub(crate) fn expand(
     }
 }
 
-type Element = (Arc<Value>, Map<String, Value>);
+type Element = (Context, Map<String, Value>);
 
 /// One context per element of the array at `path`, with the path resolving to the
 /// element itself.
 fn loop_elements(path: &str, emission: &Emission) -> Result<Vec<Element>, Failure> {
-    match weft_template::lookup(&emission.context, path) {
-        Some(Value::Array(_)) => {}
+    let items = match emission.context.lookup(path).as_deref() {
+        Some(Value::Array(items)) => items.clone(),
         Some(other) => {
             return Err(Failure::Input(format!(
                 "loop_on path '{path}' resolved to {}, expected an array",
@@ -110,20 +111,17 @@ fn loop_elements(path: &str, emission: &Emission) -> Result<Vec<Element>, Failur
                 "loop_on path '{path}' did not resolve to a value"
             )));
         }
-    }
-    // Each element gets a copy of the context without the array, so a long array
-    // costs linear time instead of one copy of itself per element.
-    let mut hollow = (*emission.context).clone();
-    let Some(Value::Array(items)) = take_at(&mut hollow, path) else {
+    };
+    // Element contexts share the emission's layers (a spooled array among them), so a
+    // long array costs memory linear in its length.
+    let Some(contexts) = emission.context.with_elements(path, items.clone()) else {
         let message = format!("loop_on path '{path}' cannot be replaced by its elements");
         return Err(Failure::Internal(message));
     };
-    let elements = items.into_iter().map(|item| {
-        let mut context = hollow.clone();
-        replace_at(&mut context, path, item.clone());
+    let elements = contexts.into_iter().zip(items).map(|(context, item)| {
         let mut binding = emission.binding.clone();
         binding.insert(path.to_owned(), item);
-        (Arc::new(context), binding)
+        (context, binding)
     });
     Ok(elements.collect())
 }
@@ -301,7 +299,9 @@ fn take_record(
     let mut position = run.base.clone();
     position.push(segment.clone());
 
-    let context = Arc::new(bind(&run.context, &request.resource_path, record.clone()));
+    let context = run
+        .context
+        .bind(&request.resource_path, Arc::new(record.clone()));
     let mut binding = run.binding.clone();
     let (binding_key, summary) = record_summary(&request.resource_path, &record);
     binding.insert(binding_key, summary);
@@ -348,8 +348,8 @@ fn record_summary(resource_path: &[String], record: &Value) -> (String, Value) {
     }
 }
 
-fn should_recurse(condition: &Value, context: &Value) -> Result<bool, Failure> {
-    let value = weft_template::render(condition, context)
+fn should_recurse(condition: &Value, context: &Context) -> Result<bool, Failure> {
+    let value = weft_template::render_in(condition, context)
         .map_err(|error| Failure::Input(format!("invalid recurse.if: {error}")))?;
     Ok(value == Some(Value::Bool(true)))
 }
@@ -401,8 +401,8 @@ fn prepare_call(request: &RequestNode, run: &CallRun) -> Result<PreparedCall, Fa
     })
 }
 
-fn render_id(template: &Value, context: &Value) -> Result<Option<String>, Failure> {
-    let rendered = weft_template::render(template, context)
+fn render_id(template: &Value, context: &Context) -> Result<Option<String>, Failure> {
+    let rendered = weft_template::render_in(template, context)
         .map_err(|error| Failure::Input(format!("invalid id: {error}")))?;
     match rendered {
         None | Some(Value::Null) => Ok(None),
@@ -415,7 +415,7 @@ fn render_id(template: &Value, context: &Value) -> Result<Option<String>, Failur
     }
 }
 
-fn render_query(input: &Input, context: &Value) -> Result<Map<String, Value>, Failure> {
+fn render_query(input: &Input, context: &Context) -> Result<Map<String, Value>, Failure> {
     match render_input(input, context, "query")? {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(query)) => Ok(query),
@@ -428,12 +428,14 @@ fn render_query(input: &Input, context: &Value) -> Result<Map<String, Value>, Fa
 
 /// Renders a template, or evaluates a JSONata expression with the context as input.
 /// The evaluation is synchronous: JSONata values never live across an `.await`.
-fn render_input(input: &Input, context: &Value, field: &str) -> Result<Option<Value>, Failure> {
+fn render_input(input: &Input, context: &Context, field: &str) -> Result<Option<Value>, Failure> {
     match input {
-        Input::Template(template) => weft_template::render(template, context)
+        Input::Template(template) => weft_template::render_in(template, context)
             .map_err(|error| Failure::Input(format!("invalid {field}: {error}"))),
+        // NOTE: an expression needs the whole context, so each call copies it, which
+        // for a loop over a large spooled array is again quadratic.
         Input::Expression(expression) => expression
-            .evaluate(context, &Map::new())
+            .evaluate(&context.materialize(), &Map::new())
             .map_err(|error| Failure::Input(format!("{field} expression failed: {error}"))),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use weft_spec::{NodeKind, PlanNode};
 
 use crate::batch::{Batch, Emission, Position};
-use crate::context::bind;
+use crate::context::Context;
 
 /// Builds the spool's single emission from the finished parent's records, in order:
 /// the array is bound under the parent's binding path and under the spool's name.
@@ -17,14 +17,15 @@ pub(crate) fn collect(
     parent: usize,
     spool: usize,
 ) -> Emission {
-    let array = Value::Array(records.values().cloned().collect());
+    let array = Arc::new(Value::Array(records.values().cloned().collect()));
     let parent_path = binding_path(&batch.plan.nodes[parent]);
     let own_path = binding_path(&batch.plan.nodes[spool]);
-    let context = bind(batch.base_context(), &parent_path, array.clone());
-    let context = bind(&context, &own_path, array);
+    let context = Context::new(batch.base_context().clone())
+        .bind(&parent_path, array.clone())
+        .bind(&own_path, array);
     Emission {
         position: Vec::new(),
-        context: Arc::new(context),
+        context,
         binding: Map::new(),
     }
 }
@@ -32,12 +33,10 @@ pub(crate) fn collect(
 /// Stores the collected array's elements and emits the array once to the children.
 pub(crate) fn run(batch: &Arc<Batch>, node: &PlanNode, emission: Emission) {
     let path = binding_path(node);
-    let items = path
-        .iter()
-        .fold(&emission.context["resources"], |value, key| {
-            &value[key.as_str()]
-        })
-        .as_array()
+    let items = emission
+        .context
+        .bound(&path)
+        .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     for (index, item) in items.into_iter().enumerate() {

@@ -7,7 +7,6 @@ use weft_spec::PlanNode;
 use weft_transform::Transform;
 
 use crate::batch::{Batch, Emission};
-use crate::context::bind;
 use crate::failure::{Failure, Site};
 use crate::spool::binding_path;
 
@@ -19,11 +18,13 @@ pub(crate) async fn run(
     expression: &Transform,
     emission: Emission,
 ) {
-    let input = emission.context.clone();
+    let context = emission.context.clone();
     let expression = expression.clone();
     // JSONata values are not Send, so the evaluation stays on one blocking thread.
-    let evaluation =
-        tokio::task::spawn_blocking(move || expression.evaluate(&input, &Map::new())).await;
+    let evaluation = tokio::task::spawn_blocking(move || {
+        expression.evaluate(&context.materialize(), &Map::new())
+    })
+    .await;
     let output = match evaluation {
         Ok(Ok(output)) => output,
         Ok(Err(error)) => {
@@ -48,10 +49,10 @@ pub(crate) async fn run(
     }
     let mut position = emission.position.clone();
     position.push(Vec::new());
-    let context = bind(&emission.context, &binding_path(node), output);
+    let context = emission.context.bind(&binding_path(node), Arc::new(output));
     let child_emission = Emission {
         position,
-        context: Arc::new(context),
+        context,
         binding: emission.binding,
     };
     batch.emit(node.index, child_emission);

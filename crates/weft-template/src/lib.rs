@@ -11,6 +11,8 @@
 //!   stringified the way JavaScript's `String()` does.
 //! - A key `$truto_merge` in an object is rendered and deep-merged into that object.
 //!
+//! [`render_in`] renders against any [`Lookup`], such as a context made of shared layers.
+//!
 //! [`check`] validates every placeholder of a template without a context, so a spec can
 //! be rejected before it runs.
 
@@ -21,8 +23,8 @@ mod path;
 mod placeholder;
 mod render;
 
-pub use path::lookup;
-pub use render::{check, render};
+pub use path::{Lookup, lookup};
+pub use render::{check, render, render_in};
 
 /// Errors from parsing a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,6 +1,24 @@
 //! Dot-path lookup in a JSON value.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
+
+/// A placeholder context that resolves dot paths, for [`render_in`](crate::render_in).
+///
+/// A JSON value is one. A context built from shared layers (a base plus per-record
+/// bindings) is another, so many contexts can share one copy of their data.
+pub trait Lookup {
+    /// Resolves a dot path with the rules of [`lookup`]: `None` when it does not
+    /// resolve, and always `None` for an empty path.
+    fn lookup(&self, path: &str) -> Option<Cow<'_, Value>>;
+}
+
+impl Lookup for Value {
+    fn lookup(&self, path: &str) -> Option<Cow<'_, Value>> {
+        lookup(self, path).map(Cow::Borrowed)
+    }
+}
 
 /// Resolves a dot path (`a.b.0.c`) in `context`.
 ///

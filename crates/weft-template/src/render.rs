@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::placeholder::{self, Placeholder};
-use crate::{TemplateError, js, lookup, merge};
+use crate::{Lookup, TemplateError, js, merge};
 
 /// The object key whose value is rendered and deep-merged into its object.
 const MERGE_KEY: &str = "$truto_merge";
@@ -17,6 +17,14 @@ const MERGE_KEY: &str = "$truto_merge";
 ///
 /// Fails when a placeholder names an unknown cast, whether or not its path resolves.
 pub fn render(template: &Value, context: &Value) -> Result<Option<Value>, TemplateError> {
+    render_in(template, context)
+}
+
+/// Renders `template` like [`render`], resolving paths through any [`Lookup`].
+pub fn render_in<C>(template: &Value, context: &C) -> Result<Option<Value>, TemplateError>
+where
+    C: Lookup + ?Sized,
+{
     match template {
         Value::String(text) => render_text(text, context),
         Value::Array(items) => render_array(items, context).map(Some),
@@ -37,18 +45,21 @@ pub fn check(template: &Value) -> Result<(), TemplateError> {
     }
 }
 
-fn render_array(items: &[Value], context: &Value) -> Result<Value, TemplateError> {
+fn render_array<C: Lookup + ?Sized>(items: &[Value], context: &C) -> Result<Value, TemplateError> {
     let rendered = items
         .iter()
-        .map(|item| Ok(render(item, context)?.unwrap_or(Value::Null)))
+        .map(|item| Ok(render_in(item, context)?.unwrap_or(Value::Null)))
         .collect::<Result<Vec<_>, TemplateError>>()?;
     Ok(Value::Array(rendered))
 }
 
-fn render_object(map: &Map<String, Value>, context: &Value) -> Result<Value, TemplateError> {
+fn render_object<C: Lookup + ?Sized>(
+    map: &Map<String, Value>,
+    context: &C,
+) -> Result<Value, TemplateError> {
     let mut rendered = Map::new();
     for (key, value) in map.iter().filter(|(key, _)| *key != MERGE_KEY) {
-        if let Some(value) = render(value, context)? {
+        if let Some(value) = render_in(value, context)? {
             rendered.insert(key.clone(), value);
         }
     }
@@ -59,14 +70,17 @@ fn render_object(map: &Map<String, Value>, context: &Value) -> Result<Value, Tem
     };
     // Results that are not objects (unresolved placeholders, arrays, null) are skipped.
     for source in sources {
-        if let Some(Value::Object(source)) = render(source, context)? {
+        if let Some(Value::Object(source)) = render_in(source, context)? {
             merge::deep_merge(&mut rendered, source);
         }
     }
     Ok(Value::Object(rendered))
 }
 
-fn render_text(text: &str, context: &Value) -> Result<Option<Value>, TemplateError> {
+fn render_text<C: Lookup + ?Sized>(
+    text: &str,
+    context: &C,
+) -> Result<Option<Value>, TemplateError> {
     let ranges = placeholder::find_all(text);
     if let [range] = ranges.as_slice()
         && range.len() == text.len()
@@ -91,19 +105,19 @@ fn render_text(text: &str, context: &Value) -> Result<Option<Value>, TemplateErr
 
 /// Resolves one placeholder: the first alternative whose path resolves wins, then the
 /// default, then the missing-value rule (`:undefined`, `:null`, or the text as written).
-fn resolve(
+fn resolve<C: Lookup + ?Sized>(
     placeholder: &Placeholder<'_>,
-    context: &Value,
+    context: &C,
     whole: bool,
 ) -> Result<Option<Value>, TemplateError> {
     for alternative in &placeholder.alternatives {
-        let Some(found) = lookup(context, alternative.path) else {
+        let Some(found) = context.lookup(alternative.path) else {
             continue;
         };
         if placeholder.skip_empty_strings && found.as_str() == Some("") {
             continue;
         }
-        return Ok(Some(alternative.cast.apply(found, whole)));
+        return Ok(Some(alternative.cast.apply(&found, whole)));
     }
     if let Some(default) = &placeholder.default {
         let text = Value::String(default.text.to_owned());
