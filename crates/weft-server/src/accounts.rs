@@ -185,7 +185,7 @@ async fn visible(state: &AppState, id: &str, environment: &str) -> Result<Accoun
 }
 
 /// Rejects a `context` that is not an object before serde does, because serde's
-/// message would quote the value, and a misplaced credential would end up in the answer.
+/// message would quote the value, and a misplaced credential would end up in the response.
 fn reject_non_object_context(body: &Value) -> Result<(), ApiError> {
     let found = match body.get("context") {
         None | Some(Value::Object(_) | Value::Null) => return Ok(()),

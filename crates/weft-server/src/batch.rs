@@ -1,4 +1,4 @@
-//! `POST /batch-request`: Truto's endpoint, answered locally.
+//! `POST /batch-request`: Truto's endpoint, served locally.
 
 use std::time::Instant;
 
@@ -20,10 +20,10 @@ use crate::idempotency::{Lookup, RunningKey, Stored, body_hash};
 
 /// Header naming the run history record of a batch.
 pub const RUN_ID_HEADER: &str = "x-weft-run-id";
-/// Header set on an answer replayed for an `Idempotency-Key`.
+/// Header set on a response replayed for an `Idempotency-Key`.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
-/// The answer of a batch: records and errors per node key (SPEC section 6).
+/// The response to a batch: records and errors per node key.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchResponse {
     /// Records of each persisted node.
@@ -38,7 +38,7 @@ pub struct BatchResponse {
 #[utoipa::path(post, path = "/batch-request", tag = "batch",
     request_body(content = Object, description = "the batch body: integrated_account_id, args, resources"),
     params(("Idempotency-Key" = Option<String>, Header,
-            description = "replays the stored answer for the same key and body within 24 hours")),
+            description = "replays the stored response for the same key and body within 24 hours")),
     responses(
         (status = 200, description = "the batch ran; failed calls are in `errors`", body = BatchResponse),
         (status = 400, description = "invalid JSON or invalid spec (code `invalid_spec`, every problem in `problems`)", body = ErrorBody),
@@ -84,7 +84,7 @@ pub(crate) async fn batch_request(
     }
 }
 
-/// The running mark of an `Idempotency-Key` and the body hash to save with the answer.
+/// The running mark of an `Idempotency-Key` and the body hash to save with the response.
 struct Saved {
     running: RunningKey,
     body_sha256: String,
@@ -155,7 +155,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Runs the batch under the token's concurrency limit and builds the answer.
+/// Runs the batch under the token's concurrency limit and builds the response.
 async fn run(
     state: &AppState,
     caller: &Caller,

@@ -1,4 +1,4 @@
-//! The crate's error type and the JSON error body every endpoint answers with.
+//! The crate's error type and the JSON error body every endpoint returns.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -51,7 +51,7 @@ pub struct ErrorBody {
     pub problems: Option<Value>,
 }
 
-/// An error answer of the HTTP API.
+/// An error response of the HTTP API.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,

@@ -1,4 +1,4 @@
-//! Stored answers for `Idempotency-Key`: a redb database of its own
+//! Stored responses for `Idempotency-Key`: a redb database of its own
 //! (`<data-dir>/idempotency.redb`) next to the store, kept across restarts.
 //!
 //! An entry is keyed by environment and key and holds the SHA-256 of the request body
@@ -19,12 +19,12 @@ use crate::ServerError;
 
 /// File name of the idempotency database inside the data directory.
 pub const IDEMPOTENCY_FILE: &str = "idempotency.redb";
-/// How long a stored answer is replayed.
+/// How long a stored response is replayed.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
 const ENTRIES: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 
-/// One stored answer.
+/// One stored response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Stored {
     pub body_sha256: String,
@@ -39,7 +39,7 @@ pub(crate) struct Stored {
 pub(crate) enum Lookup {
     /// No live entry: run the batch and save the response through the guard.
     Fresh(RunningKey),
-    /// The same body was answered before.
+    /// A response to the same body is stored.
     Replay(Stored),
     /// The key was used with another body.
     Conflict,
@@ -147,7 +147,7 @@ impl Idempotency {
         let Some(bytes) = table.get(id).map_err(redb::Error::from)? else {
             return Ok(None);
         };
-        // A record this build cannot read counts as absent; the next answer replaces it.
+        // A record this build cannot read counts as absent; the next response replaces it.
         let entry: Option<Stored> = serde_json::from_slice(bytes.value()).ok();
         Ok(entry.filter(|entry| is_live(entry, Utc::now())))
     }

@@ -1,4 +1,4 @@
-//! The local HTTP server of Weft: answers Truto's `POST /batch-request` so that tools
+//! The local HTTP server of Weft: serves Truto's `POST /batch-request` so that tools
 //! written against Truto work against a local Weft unchanged, plus the
 //! `/integrated-account` endpoints, `/health` and `/openapi.json`.
 //!
@@ -10,9 +10,9 @@
 //! [`ServerConfig::header_timeout`] is disconnected.
 //!
 //! - Auth: `Authorization: Bearer <token>`; the token's environment scopes every
-//!   account lookup, and an account elsewhere is answered exactly like a missing one.
+//!   account lookup, and an account elsewhere gets the same response as a missing one.
 //! - Errors: `{statusCode, error, message, code}` ([`ErrorBody`]) with a stable code.
-//! - `Idempotency-Key`: answers are kept 24 hours in `<data-dir>/idempotency.redb`.
+//! - `Idempotency-Key`: responses are kept 24 hours in `<data-dir>/idempotency.redb`.
 //! - Every batch is recorded in the store's run history ([`Executor`]).
 
 mod accounts;

@@ -10,7 +10,7 @@ use crate::error::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Weft", description = "Truto's POST /batch-request, answered locally"),
+    info(title = "Weft", description = "Truto's POST /batch-request, served locally"),
     paths(
         crate::batch::batch_request,
         crate::accounts::list,

@@ -1,5 +1,5 @@
 //! A real server on 127.0.0.1:0 over a store in a temp folder, the repository's Notion
-//! connector, and a replay server answering from `examples/notion/workspace.har`.
+//! connector, and a replay server responding from `examples/notion/workspace.har`.
 
 #![allow(dead_code)]
 
@@ -18,7 +18,7 @@ use weft_server::{Server, ServerConfig};
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
-/// The Notion token of the test account; it must never show up in an answer.
+/// The Notion token of the test account; it must never show up in a response.
 pub const SECRET: &str = "secret_notion_token_0123456789";
 
 pub fn repo_path(relative: &str) -> PathBuf {
@@ -112,7 +112,7 @@ impl Harness {
         Ok(request.send().await?)
     }
 
-    /// Upstream requests answered by the replay server so far.
+    /// Upstream requests the replay server has served so far.
     pub fn upstream_hits(&self) -> usize {
         self.replay.hit_counts().iter().sum()
     }
@@ -167,7 +167,7 @@ pub fn notion_account(
     Ok(store.create_account(new)?)
 }
 
-/// Reads an error answer and checks its shape.
+/// Reads an error response and checks its shape.
 pub async fn error_body(response: reqwest::Response, status: u16, code: &str) -> TestResult<Value> {
     assert_eq!(response.status().as_u16(), status);
     let body: Value = response.json().await?;
