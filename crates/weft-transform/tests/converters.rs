@@ -2,7 +2,7 @@
 //! `tools/golden-converters` (see `tests/data/golden/converters.json`). Cases with a
 //! `spec_difference` carry Weft's expected value, written by hand, and the reason.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::Value;
 use weft_transform::functions::notion::{notion_block_to_markdown, notion_to_markdown};
@@ -19,25 +19,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
 
 /// Returns the golden cases recorded for `function`.
 fn cases(function: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden/converters.json");
-    let golden: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-    let version = golden["version"].as_str();
-    assert_eq!(
-        version,
-        Some("3.0.6"),
-        "golden file from another package version"
-    );
-    let all = golden["cases"]
-        .as_array()
-        .ok_or("golden cases are not an array")?;
-    let selected: Vec<Value> = all
-        .iter()
-        .filter(|case| case["function"] == function)
-        .cloned()
-        .collect();
-    assert!(!selected.is_empty(), "no golden cases for {function}");
-    Ok(selected)
+    common::golden_cases("converters.json", function)
 }
 
 /// Runs `convert` over every case of `function`, then fails listing each mismatch with

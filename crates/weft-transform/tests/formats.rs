@@ -2,7 +2,7 @@
 //! 3.0.6 by `tools/golden-converters/generate-formats.mjs`
 //! (`tests/data/golden/formats.json`). A case with `reference_error` expects an error.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::Value;
 use weft_transform::functions::csv::json_to_csv;
@@ -15,26 +15,9 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 /// Each must still differ, so that a fix shows up here and the entry is removed.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
-/// The golden cases recorded for `function`.
+/// Returns the golden cases recorded for `function`.
 fn cases(function: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden/formats.json");
-    let golden: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-    assert_eq!(
-        golden["version"].as_str(),
-        Some("3.0.6"),
-        "golden file from another package version"
-    );
-    let all = golden["cases"]
-        .as_array()
-        .ok_or("golden cases are not an array")?;
-    let selected: Vec<Value> = all
-        .iter()
-        .filter(|case| case["function"] == function)
-        .cloned()
-        .collect();
-    assert!(!selected.is_empty(), "no golden cases for {function}");
-    Ok(selected)
+    common::golden_cases("formats.json", function)
 }
 
 /// Runs `convert` on every case of `function` with its input and options, then fails
