@@ -2,7 +2,7 @@
 //! `@truto/truto-jsonata` by tools/golden, evaluated through `Transform`.
 //!
 //! A case passes when Weft gives the recorded value, or fails when the reference
-//! failed. Cases marked `excluded` (Weft differs on purpose, SPEC section 9) are
+//! failed. Cases marked `excluded` (where Weft differs from the reference on purpose) are
 //! skipped; cases marked `known_difference` must still differ, so that a fix shows up
 //! as a failure asking to remove the mark.
 
