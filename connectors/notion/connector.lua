@@ -38,8 +38,9 @@ local connector = {
   rate_limit = { retry_after = "Retry-After" },
 
   -- Error bodies look like {"object": "error", "status": 404, "code": "object_not_found",
-  -- "message": "..."}.
-  errors = { message = "message" },
+  -- "message": "..."}. A proxy or gateway in front of Notion can send one with status
+  -- 200, so `when` marks any body with `object = "error"` as an error.
+  errors = { message = "message", when = { object = "error" }, status = "status" },
 
   resources = {
     ["block-children"] = {

@@ -238,8 +238,10 @@ impl Connector {
     /// Parses one response into the page's records and the request for the next page.
     ///
     /// Non-2xx responses become [`ConnectorError::Remote`] with the status, the message
-    /// from the connector's error mapping and the raw body. A 2xx body that is not JSON
-    /// is [`ConnectorError::InvalidResponse`].
+    /// from the connector's error mapping and the raw body. So does a 2xx body that the
+    /// connector classifies as an error (`errors.when`, the default `errors` shape, or
+    /// `error` from a `parse` hook). A 2xx body that is not JSON, or an empty body for a
+    /// `list` or `get` call, is [`ConnectorError::InvalidResponse`].
     pub async fn parse(
         &self,
         account: &AccountContext,
@@ -253,12 +255,24 @@ impl Connector {
             !response.is_success() && matches!(self.manifest().errors, ErrorMapping::Function(_));
         let needs_code =
             error_code || method.has_parse_code() || self.manifest().has_request_code();
-        let session = match needs_code {
-            true => Some(self.session(account, http).await?),
+        let mut session = match needs_code {
+            true => Some(self.session(account, http.clone()).await?),
             false => None,
         };
         if !response.is_success() {
-            return Err(self.remote_error(session.as_ref(), response).await);
+            let raw = parse_json_body(&response.body).unwrap_or_else(|_| body_text(response));
+            let status = response.status;
+            return Err(self
+                .remote_error(session.as_ref(), response, status, raw)
+                .await);
+        }
+        if let Some((status, body)) = self.error_in_body(method, call, response) {
+            if session.is_none() && matches!(self.manifest().errors, ErrorMapping::Function(_)) {
+                session = Some(self.session(account, http).await?);
+            }
+            return Err(self
+                .remote_error(session.as_ref(), response, status, body)
+                .await);
         }
 
         let (records, next) = match (&method.parse, &session) {
@@ -279,6 +293,35 @@ impl Connector {
             None => None,
         };
         Ok(Page { records, next })
+    }
+
+    /// The status and parsed body of a 2xx JSON body that reports an error: one that
+    /// holds every value of `errors.when`, or without it, one with a non-empty `errors`
+    /// array and neither `data` nor records. The status comes from the body (at
+    /// `errors.status`, else `status`) when it is 400 to 599, else it is 502.
+    fn error_in_body(
+        &self,
+        method: &Method,
+        call: &Call,
+        response: &HttpResponse,
+    ) -> Option<(u16, Value)> {
+        let body: Value = serde_json::from_slice(&response.body).ok()?;
+        let error_body = &self.manifest().error_body;
+        let is_error = match &error_body.when {
+            Some(when) => when
+                .iter()
+                .all(|(path, expected)| lookup(&body, path) == Some(expected)),
+            None => has_default_error_shape(&body, self.records_path(method, call)),
+        };
+        if !is_error {
+            return None;
+        }
+        let status_path = error_body.status.as_deref().unwrap_or("status");
+        let status = lookup(&body, status_path)
+            .and_then(Value::as_u64)
+            .filter(|status| (400..600).contains(status))
+            .map_or(502, |status| status as u16);
+        Some((status, body))
     }
 
     /// Drops the headers a next-page request outside the base URL (a `Link` header
@@ -305,8 +348,7 @@ impl Connector {
         request: &HttpRequest,
         response: &HttpResponse,
     ) -> Result<(Vec<Value>, Option<HttpRequest>), ConnectorError> {
-        let body =
-            parse_json_body(&response.body).map_err(|message| self.invalid_response(message))?;
+        let body = self.declared_body(call, response)?;
         let records = self.records(method, call, &body);
         let next = match (&method.pagination, session) {
             (Pagination::Function(paginate), Some(session)) => {
@@ -340,6 +382,9 @@ impl Connector {
                 parse.describe()
             )));
         };
+        if let Some(error) = hook_error(session, parse, &page, response)? {
+            return Err(error);
+        }
         let records = match page
             .raw_get::<LuaValue>("records")
             .map_err(|error| session.lua_failure(error))?
@@ -368,15 +413,10 @@ impl Connector {
         Ok((records, next))
     }
 
-    /// The records of a parsed body: the value at the method's `records` path (for `list`,
-    /// the connector's default path applies too); an array gives its elements, a missing or
-    /// null value gives none, anything else is one record.
+    /// The records of a parsed body: the value at the method's records path; an array
+    /// gives its elements, a missing or null value gives none, anything else is one record.
     fn records(&self, method: &Method, call: &Call, body: &Value) -> Vec<Value> {
-        let path = match (&method.records, call.method.as_str()) {
-            (Some(path), _) => Some(path.as_str()),
-            (None, "list") => self.manifest().records.as_deref(),
-            (None, _) => None,
-        };
+        let path = self.records_path(method, call);
         match path.map_or(Some(body), |path| lookup(body, path)) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(records)) => records.clone(),
@@ -384,14 +424,40 @@ impl Connector {
         }
     }
 
+    /// The method's `records` path; for `list`, the connector's default path applies too.
+    /// `None` means the whole body.
+    fn records_path<'a>(&'a self, method: &'a Method, call: &Call) -> Option<&'a str> {
+        match (&method.records, call.method.as_str()) {
+            (Some(path), _) => Some(path.as_str()),
+            (None, "list") => self.manifest().records.as_deref(),
+            (None, _) => None,
+        }
+    }
+
+    /// The JSON body of a 2xx response to a declared method. 204 and 205 carry no body,
+    /// and an empty body is no records, except for `list` and `get`, whose records must
+    /// come from the body.
+    fn declared_body(&self, call: &Call, response: &HttpResponse) -> Result<Value, ConnectorError> {
+        if matches!(response.status, 204 | 205) {
+            return Ok(Value::Null);
+        }
+        let empty = response.body.iter().all(u8::is_ascii_whitespace);
+        match (empty, call.method.as_str()) {
+            (true, "list" | "get") => Err(self.invalid_response("response body is empty".into())),
+            (true, _) => Ok(Value::Null),
+            (false, _) => serde_json::from_slice(&response.body).map_err(|error| {
+                self.invalid_response(format!("response body is not JSON ({error})"))
+            }),
+        }
+    }
+
     async fn remote_error(
         &self,
         session: Option<&Session>,
         response: &HttpResponse,
+        status: u16,
+        raw: Value,
     ) -> ConnectorError {
-        let raw = parse_json_body(&response.body).unwrap_or_else(|_| {
-            Value::String(String::from_utf8_lossy(&response.body).into_owned())
-        });
         let message = match (&self.manifest().errors, session) {
             (ErrorMapping::Paths(paths), _) => paths.iter().find_map(|path| text_at(&raw, path)),
             (ErrorMapping::Function(errors), Some(session)) => {
@@ -399,10 +465,12 @@ impl Connector {
             }
             (ErrorMapping::Function(_), None) => None,
         };
-        let message =
-            message.unwrap_or_else(|| format!("request failed with status {}", response.status));
+        let message = message.unwrap_or_else(|| match response.is_success() {
+            true => format!("response with status {} reports an error", response.status),
+            false => format!("request failed with status {}", response.status),
+        });
         ConnectorError::Remote {
-            status: response.status,
+            status,
             message,
             raw,
         }
@@ -436,6 +504,39 @@ impl Connector {
             message,
         }
     }
+}
+
+/// Reads `error = {message = ..., status = ...}` from the table a `parse` hook returned:
+/// the hook classified a 2xx body as an upstream error. The status defaults to 502.
+fn hook_error(
+    session: &Session,
+    parse: &crate::manifest::FnRef,
+    page: &mlua::Table,
+    response: &HttpResponse,
+) -> Result<Option<ConnectorError>, ConnectorError> {
+    let invalid =
+        |what: &str| session.fail(format!("'{}' returned an error {what}", parse.describe()));
+    let error = match page.raw_get::<LuaValue>("error") {
+        Ok(LuaValue::Nil) => return Ok(None),
+        Ok(LuaValue::Table(error)) => error,
+        Ok(_) => return Err(invalid("that is not a table")),
+        Err(error) => return Err(session.lua_failure(error)),
+    };
+    let message = match error.raw_get::<LuaValue>("message") {
+        Ok(LuaValue::String(message)) => message.to_string_lossy(),
+        _ => return Err(invalid("without a string 'message'")),
+    };
+    let status = match error.raw_get::<LuaValue>("status") {
+        Ok(LuaValue::Integer(status)) if (400..600).contains(&status) => status as u16,
+        Ok(LuaValue::Nil) => 502,
+        _ => return Err(invalid("whose 'status' is not a number from 400 to 599")),
+    };
+    let raw = serde_json::from_slice(&response.body).unwrap_or_else(|_| body_text(response));
+    Ok(Some(ConnectorError::Remote {
+        status,
+        message,
+        raw,
+    }))
 }
 
 async fn paginate_in_lua(
@@ -476,11 +577,33 @@ async fn error_message_in_lua(
     }
 }
 
-fn parse_json_body(body: &[u8]) -> Result<Value, String> {
+/// Parses an error response's body; an empty body is null.
+fn parse_json_body(body: &[u8]) -> Result<Value, serde_json::Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(body).map_err(|error| format!("response body is not JSON: {error}"))
+    serde_json::from_slice(body)
+}
+
+fn body_text(response: &HttpResponse) -> Value {
+    Value::String(String::from_utf8_lossy(&response.body).into_owned())
+}
+
+/// The default error shape of a 2xx body: an object with a non-empty `errors` array,
+/// no `data`, and nothing at the records path (when the method has one).
+fn has_default_error_shape(body: &Value, records_path: Option<&str>) -> bool {
+    let has_errors = body
+        .get("errors")
+        .and_then(Value::as_array)
+        .is_some_and(|errors| !errors.is_empty());
+    let has_records = records_path
+        .and_then(|path| lookup(body, path))
+        .is_some_and(|records| match records {
+            Value::Null => false,
+            Value::Array(records) => !records.is_empty(),
+            _ => true,
+        });
+    has_errors && body.get("data").is_none() && !has_records
 }
 
 fn text_at(body: &Value, path: &str) -> Option<String> {

@@ -6,9 +6,10 @@ use serde_json::Value;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectorError {
-    /// The upstream API answered with a non-2xx status. `message` comes from the error body
-    /// where the connector's error mapping points, `raw` is the parsed body (a string when
-    /// the body is not JSON).
+    /// The upstream API answered with a non-2xx status, or with a 2xx body that the
+    /// connector classifies as an error (then `status` is the one the body states, else
+    /// 502). `message` comes from the error body where the connector's error mapping
+    /// points, `raw` is the parsed body (a string when the body is not JSON).
     #[error("remote returned status {status}: {message}")]
     Remote {
         status: u16,
@@ -49,7 +50,8 @@ pub enum ConnectorError {
     #[error("connector '{connector}': {message}")]
     InvalidCall { connector: String, message: String },
 
-    /// A 2xx response that the connector cannot read, for example a body that is not JSON.
+    /// A 2xx response that the connector cannot read: a body that is not JSON, an empty
+    /// body for a `list` or `get` call, or a pagination value of the wrong type.
     #[error("connector '{connector}': {message}")]
     InvalidResponse { connector: String, message: String },
 

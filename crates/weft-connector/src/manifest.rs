@@ -27,6 +27,7 @@ pub(crate) struct Manifest {
     pub retryable_statuses: Vec<u16>,
     pub rate_limit: RateLimitHeaders,
     pub errors: ErrorMapping,
+    pub error_body: ErrorBody,
     pub resources: BTreeMap<String, BTreeMap<String, Method>>,
     pub sign: Option<FnRef>,
     pub refresh: Option<FnRef>,
@@ -130,6 +131,16 @@ pub(crate) enum ErrorMapping {
     Paths(Vec<String>),
     /// `errors(response)` returns `{message = ...}` or nil.
     Function(FnRef),
+}
+
+/// How a 2xx response body is recognised as an error, and where its status is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ErrorBody {
+    /// Dot paths and the JSON values they must all hold (`errors.when`). `None` selects
+    /// the default shape: a non-empty `errors` array without `data` or records.
+    pub when: Option<Vec<(String, Value)>>,
+    /// Dot path of the error's HTTP status in the body (`errors.status`).
+    pub status: Option<String>,
 }
 
 /// One method of one resource.

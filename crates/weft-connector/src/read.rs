@@ -8,7 +8,7 @@ use serde_json::Map;
 
 use crate::lua_lib::from_lua;
 use crate::manifest::{
-    Auth, BodyFormat, ErrorMapping, FnRef, Location, Manifest, Method, Pagination,
+    Auth, BodyFormat, ErrorBody, ErrorMapping, FnRef, Location, Manifest, Method, Pagination,
     RateLimitHeaders, ResetUnit,
 };
 
@@ -152,7 +152,7 @@ pub(crate) fn read_manifest(lua: &Lua, table: Table, folder: &str) -> Result<Man
     let records = fields.opt_string("records")?;
     let retryable_statuses = read_statuses(&mut fields)?;
     let rate_limit = read_rate_limit(&mut fields)?;
-    let errors = read_errors(&mut fields)?;
+    let (errors, error_body) = read_errors(&mut fields)?;
     let paginate = fields.opt_function("paginate")?;
     let paginations = read_paginations(&mut fields, paginate)?;
     let resources = read_resources(&mut fields, &paginations)?;
@@ -170,6 +170,7 @@ pub(crate) fn read_manifest(lua: &Lua, table: Table, folder: &str) -> Result<Man
         retryable_statuses,
         rate_limit,
         errors,
+        error_body,
         resources,
         sign,
         refresh,
@@ -339,10 +340,16 @@ fn read_rate_limit(fields: &mut Fields) -> Result<RateLimitHeaders, String> {
     Ok(headers)
 }
 
-fn read_errors(fields: &mut Fields) -> Result<ErrorMapping, String> {
+fn read_errors(fields: &mut Fields) -> Result<(ErrorMapping, ErrorBody), String> {
     let table = match fields.get("errors")? {
-        Value::Nil => return Ok(ErrorMapping::Paths(default_error_paths())),
-        Value::Function(_) => return Ok(ErrorMapping::Function(FnRef(fields.key_path("errors")))),
+        Value::Nil => {
+            let mapping = ErrorMapping::Paths(default_error_paths());
+            return Ok((mapping, ErrorBody::default()));
+        }
+        Value::Function(_) => {
+            let mapping = ErrorMapping::Function(FnRef(fields.key_path("errors")));
+            return Ok((mapping, ErrorBody::default()));
+        }
         Value::Table(table) => table,
         other => return Err(fields.wrong_type("errors", "a table or a function", &other)),
     };
@@ -356,8 +363,25 @@ fn read_errors(fields: &mut Fields) -> Result<ErrorMapping, String> {
         }
         other => return Err(errors.wrong_type("message", "a path or an array of paths", &other)),
     };
+    let when = match errors.opt_table("when")? {
+        Some(_) => Some(read_error_match(&mut errors)?),
+        None => None,
+    };
+    let status = errors.opt_string("status")?;
     errors.finish()?;
-    Ok(ErrorMapping::Paths(paths))
+    Ok((ErrorMapping::Paths(paths), ErrorBody { when, status }))
+}
+
+/// Reads `errors.when`: dot paths and the values that mark a 2xx body as an error.
+fn read_error_match(errors: &mut Fields) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let when = read_json_object(errors, "when")?;
+    if when.is_empty() {
+        return Err(format!(
+            "'{}' must name at least one path",
+            errors.at("when")
+        ));
+    }
+    Ok(when.into_iter().collect())
 }
 
 fn default_error_paths() -> Vec<String> {

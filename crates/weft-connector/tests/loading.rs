@@ -60,7 +60,7 @@ fn loads_builtin_notion_connector() -> TestResult {
 fn broken_connectors_do_not_stop_the_others() {
     let (registry, errors) = Registry::load(&[fixtures("broken"), fixtures("good")]);
     assert_eq!(registry.names(), ["echo", "plain"]);
-    assert_eq!(errors.len(), 8, "{errors:?}");
+    assert_eq!(errors.len(), 9, "{errors:?}");
 }
 
 #[test]
@@ -113,6 +113,7 @@ fn validation_errors_name_the_field() {
             "no_path",
             "'resources.items.get' needs a 'path' or a 'prepare' function",
         ),
+        ("empty_when", "'errors.when' must name at least one path"),
     ];
     for (folder, expected) in cases {
         let error = error_for(&errors, folder);
