@@ -1,7 +1,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::LogRecord;
+use crate::{AccountContext, LogRecord};
 
 /// One outgoing HTTP request, fully built: absolute URL with its query, final headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,19 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, Strin
 pub trait HttpSend: Send + Sync {
     /// Sends one request and returns the response, whatever its status.
     fn send(&self, req: HttpRequest) -> SendFuture<'_>;
+
+    /// Sends a request to the connector's base URL that carries the auth and signature
+    /// the connector applied with `account`'s credentials. The host may apply them again
+    /// with its current credentials before the first attempt and before each retry, and
+    /// may refresh the credentials after a 401 and send the request once more. Sends
+    /// the request as [`HttpSend::send`] does unless the host overrides it.
+    fn send_authorized<'a>(
+        &'a self,
+        req: HttpRequest,
+        _account: &'a AccountContext,
+    ) -> SendFuture<'a> {
+        self.send(req)
+    }
 
     /// Receives each line that connector code logs while it runs with this client, with
     /// secrets already redacted, besides the registry's log sink. Ignores it by default.

@@ -245,7 +245,8 @@ fn auth_function(definition: &Definition) -> Option<FnRef> {
 }
 
 /// Sends a request built by connector code. Requests to the connector's own base URL get
-/// the connector's headers, auth and signature unless the table sets `auth = false`.
+/// the connector's headers, auth and signature unless the table sets `auth = false`, and
+/// go out through [`HttpSend::send_authorized`], so the host signs their retries again.
 async fn send_from_lua(
     lua: &Lua,
     definition: &Definition,
@@ -261,16 +262,18 @@ async fn send_from_lua(
 
     let base =
         base_url(&definition.manifest, account).map_err(|error| invalid(error.to_string()))?;
-    if !skip_auth && within_base(&request.url, &base) {
+    let authorized = !skip_auth && within_base(&request.url, &base);
+    if authorized {
         request = authorize_in_lua(lua, definition, account, request)
             .await
             .map_err(|error| invalid(error.to_string()))?;
     }
 
-    let response = http
-        .send(request)
-        .await
-        .map_err(|message| ("http_failed".to_string(), message))?;
+    let sent = match authorized {
+        true => http.send_authorized(request, account).await,
+        false => http.send(request).await,
+    };
+    let response = sent.map_err(|message| ("http_failed".to_string(), message))?;
     if response.body.len() > memory {
         let message = format!(
             "response body of {} bytes exceeds the memory limit of {memory} bytes",

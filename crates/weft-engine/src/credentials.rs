@@ -75,11 +75,16 @@ impl Credentials {
         }
     }
 
-    fn connector(&self) -> &Arc<Connector> {
+    pub(crate) fn connector(&self) -> &Arc<Connector> {
         self.target.connector()
     }
 
-    fn account_id(&self) -> &str {
+    /// Whether the connector declares a `refresh` hook.
+    pub(crate) fn can_refresh(&self) -> bool {
+        self.connector().can_refresh()
+    }
+
+    pub(crate) fn account_id(&self) -> &str {
         &self.target.account().id
     }
 

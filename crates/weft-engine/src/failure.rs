@@ -2,9 +2,9 @@
 
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
-use weft_connector::ConnectorError;
+use weft_connector::{ConnectorError, HttpRequest, HttpResponse};
 
-use crate::http::Transport;
+use crate::http::{Transport, url_path};
 use crate::target::Redactor;
 
 /// Why one call, loop expansion or evaluation of a node failed.
@@ -18,6 +18,17 @@ pub(crate) enum Failure {
     },
     /// No usable response arrived.
     Transport(Transport),
+    /// A 2xx response arrived that the connector cannot read: a body that is not JSON,
+    /// an empty body where records were expected, a pagination value of the wrong type.
+    BadResponse {
+        method: String,
+        path: String,
+        status: u16,
+        /// What is wrong with the body, from the connector.
+        reason: String,
+        /// The start of the body, redacted and bounded by [`EXCERPT_CHARS`].
+        excerpt: String,
+    },
     /// The connector failed for another reason (script error, unknown resource...).
     Connector(ConnectorError),
     /// A template, expression or `loop_on` path produced an unusable value.
@@ -62,7 +73,7 @@ impl Failure {
     pub(crate) fn status(&self) -> u16 {
         match self {
             Failure::Remote { status, .. } => *status,
-            Failure::Transport(_) => 502,
+            Failure::Transport(_) | Failure::BadResponse { .. } => 502,
             Failure::Connector(ConnectorError::UnknownResource { .. }) => 404,
             Failure::Connector(_) | Failure::Internal(_) => 500,
             Failure::Input(_) => 400,
@@ -76,6 +87,20 @@ impl Failure {
         match self {
             Failure::Remote { message, .. } => message.clone(),
             Failure::Transport(error) => error.to_string(),
+            Failure::BadResponse {
+                method,
+                path,
+                status,
+                reason,
+                excerpt,
+            } => {
+                let mut message =
+                    format!("unusable response to {method} {path} with status {status}: {reason}");
+                if !excerpt.is_empty() {
+                    message.push_str(&format!(", starting with '{excerpt}'"));
+                }
+                message
+            }
             Failure::Connector(error) => error.to_string(),
             Failure::Input(message) | Failure::Internal(message) | Failure::Endless(message) => {
                 message.clone()
@@ -91,6 +116,54 @@ impl Failure {
             }
         }
     }
+}
+
+/// Most characters of a response body quoted in an error.
+pub(crate) const EXCERPT_CHARS: usize = 120;
+
+/// Bytes read from the start of a body to build an excerpt. Secrets are redacted in
+/// this prefix before it is cut to [`EXCERPT_CHARS`], so a cut never leaves part of a
+/// secret that the redactor would no longer recognise.
+const EXCERPT_SCAN_BYTES: usize = 4096;
+
+impl Failure {
+    /// Turns a connector's failure to read a 2xx response into [`Failure::BadResponse`],
+    /// quoting the start of the body. Other errors convert as usual.
+    pub(crate) fn from_parse(
+        error: ConnectorError,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        redactor: &Redactor,
+    ) -> Failure {
+        let ConnectorError::InvalidResponse { message, .. } = error else {
+            return Failure::from(error);
+        };
+        Failure::BadResponse {
+            method: request.method.clone(),
+            path: url_path(&request.url),
+            status: response.status,
+            reason: message,
+            excerpt: excerpt(&response.body, redactor),
+        }
+    }
+}
+
+/// The start of `body` as one line of at most [`EXCERPT_CHARS`] characters, with
+/// secrets redacted, whitespace runs as single spaces and control characters dropped.
+/// A cut body ends with `…`.
+pub(crate) fn excerpt(body: &[u8], redactor: &Redactor) -> String {
+    let scanned = &body[..body.len().min(EXCERPT_SCAN_BYTES)];
+    let text = redactor.text(&String::from_utf8_lossy(scanned));
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut line: String = words.chars().filter(|c| !c.is_control()).collect();
+    let cut = line.chars().count() > EXCERPT_CHARS || body.len() > scanned.len();
+    if let Some((index, _)) = line.char_indices().nth(EXCERPT_CHARS) {
+        line.truncate(index);
+    }
+    if cut {
+        line.push('…');
+    }
+    line
 }
 
 /// Where a failure happened: the HTTP call (when one was built) and the bindings.
@@ -111,8 +184,12 @@ pub(crate) fn error_record(failure: &Failure, site: &Site, redactor: &Redactor) 
         "message": redactor.text(&failure.message()),
     });
     let map = record.as_object_mut().expect("record is an object");
-    if let Failure::Remote { raw, .. } = failure {
-        let mut raw = raw.clone();
+    let raw = match failure {
+        Failure::Remote { raw, .. } => Some(raw.clone()),
+        Failure::BadResponse { excerpt, .. } => Some(Value::String(excerpt.clone())),
+        _ => None,
+    };
+    if let Some(mut raw) = raw {
         redactor.value(&mut raw);
         map.insert("truto_is_remote_error".into(), Value::Bool(true));
         map.insert("raw_response".into(), raw);
@@ -161,6 +238,31 @@ mod tests {
         assert_eq!(record["truto_is_remote_error"], true);
         assert_eq!(record["raw_response"]["code"], "object_not_found");
         assert_eq!(record["path"], "/v1/blocks/b2/children");
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_redacted() {
+        let redactor = Redactor::default();
+        redactor.add(&["secret-token-9".to_owned()]);
+        let body = format!("<html>\n  <p>token secret-token-9</p>{}", "x".repeat(500));
+
+        let excerpt = excerpt(body.as_bytes(), &redactor);
+
+        assert!(
+            excerpt.starts_with("<html> <p>token [redacted]</p>xxx"),
+            "{excerpt}"
+        );
+        assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
+        assert!(excerpt.ends_with('…'));
+    }
+
+    #[test]
+    fn excerpt_keeps_short_body_whole() {
+        assert_eq!(
+            excerpt(b"<h1>Bad Gateway</h1>", &Redactor::default()),
+            "<h1>Bad Gateway</h1>"
+        );
+        assert_eq!(excerpt(b"", &Redactor::default()), "");
     }
 
     #[test]

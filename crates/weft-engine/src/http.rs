@@ -1,5 +1,6 @@
 //! The engine's HTTP client: reqwest with retries, rate-limit waits, a body size limit
-//! and a per-batch limit on requests in flight. Connectors get it as their [`HttpSend`].
+//! and a per-batch limit on requests in flight. Connectors reach it through
+//! [`crate::auth::NodeHttp`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,9 +10,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use weft_connector::{
-    Connector, HttpRequest, HttpResponse, HttpSend, LogLevel, LogRecord, RateLimitHeaders,
-};
+use weft_connector::{Connector, HttpRequest, HttpResponse, RateLimitHeaders};
 
 use crate::accounts::AccountState;
 use crate::event::{Event, Events};
@@ -106,6 +105,14 @@ impl HttpClient {
             events,
             redactor,
         }
+    }
+
+    pub(crate) fn events(&self) -> &Events {
+        &self.events
+    }
+
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// Sends `request` as it is, retrying retryable statuses and connection errors.
@@ -298,49 +305,6 @@ impl HttpClient {
             headers,
             body,
         })
-    }
-}
-
-/// The [`HttpSend`] handed to a connector for calls of one node, so retries and log
-/// lines are reported under that node.
-pub(crate) struct NodeHttp {
-    pub(crate) client: Arc<HttpClient>,
-    /// `None` for a refresh before the batch starts.
-    pub(crate) node: Option<String>,
-}
-
-impl HttpSend for NodeHttp {
-    // TODO: retries of connector-built requests (`http.request`) are sent as built,
-    // without running `sign` again, because only the connector decides whether auth
-    // applies to them. Re-signing them needs that flag on `HttpRequest`.
-    fn send(
-        &self,
-        request: HttpRequest,
-    ) -> Pin<Box<dyn Future<Output = Result<HttpResponse, String>> + Send + '_>> {
-        Box::pin(async move {
-            self.client
-                .send(self.node.as_deref(), request)
-                .await
-                .map_err(|failure| failure.message())
-        })
-    }
-
-    fn log(&self, record: &LogRecord) {
-        let Some(node) = &self.node else { return };
-        self.client.events.send(Event::ConnectorLog {
-            node: node.clone(),
-            level: level_name(record.level).to_owned(),
-            message: self.client.redactor.text(&record.message),
-        });
-    }
-}
-
-fn level_name(level: LogLevel) -> &'static str {
-    match level {
-        LogLevel::Debug => "debug",
-        LogLevel::Info => "info",
-        LogLevel::Warn => "warn",
-        LogLevel::Error => "error",
     }
 }
 

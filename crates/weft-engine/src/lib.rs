@@ -71,10 +71,11 @@ pub use output::BatchOutput;
 pub use target::Target;
 
 use accounts::AccountStates;
+use auth::NodeHttp;
 use batch::{Batch, CallLimits};
 use credentials::Credentials;
 use event::Events;
-use http::{HttpClient, NodeHttp, Upstream};
+use http::{HttpClient, Upstream};
 
 /// Runs batches; one engine can run many batches, one after another or at once.
 ///
@@ -123,7 +124,7 @@ impl Engine {
         let events = Events::new(events);
         let redactor = target.redactor();
         let http = self.http_client(&target, events.clone(), &redactor);
-        let credentials = self.credentials(&target, &redactor);
+        let credentials = Arc::new(self.credentials(&target, &redactor));
         events.send(Event::BatchStarted {
             nodes: plan.nodes.len(),
             concurrency: self.options.concurrency,
@@ -165,11 +166,9 @@ impl Engine {
     /// the hook fails; the account is then marked `needs_reauth` in the store.
     pub async fn refresh_credentials(&self, target: &mut Target) -> Result<(), EngineError> {
         let redactor = target.redactor();
-        let http: Arc<dyn HttpSend> = Arc::new(NodeHttp {
-            client: self.http_client(target, Events::default(), &redactor),
-            node: None,
-        });
-        let credentials = self.credentials(target, &redactor);
+        let credentials = Arc::new(self.credentials(target, &redactor));
+        let client = self.http_client(target, Events::default(), &redactor);
+        let http: Arc<dyn HttpSend> = NodeHttp::new(client, credentials.clone(), None);
         let used = credentials.current();
         match credentials.refresh(&used, http).await {
             Ok(fresh) => {

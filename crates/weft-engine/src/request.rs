@@ -9,12 +9,12 @@ use weft_connector::{Call, HttpSend};
 use weft_spec::{Input, PlanNode, RequestNode};
 use weft_template::Lookup as _;
 
-use crate::auth;
+use crate::auth::NodeHttp;
 use crate::batch::{Batch, Emission, Position, Work};
 use crate::context::Context;
 use crate::event::Event;
 use crate::failure::{Failure, Site};
-use crate::http::{NodeHttp, url_path};
+use crate::http::url_path;
 
 /// One call of a request node (a loop element, or a recursion on a record).
 pub(crate) struct CallRun {
@@ -141,18 +141,17 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
         );
         return fail(batch, node, &run, None, &failure, None);
     }
-    let http: Arc<dyn HttpSend> = Arc::new(NodeHttp {
-        client: batch.http.clone(),
-        node: Some(node.key.clone()),
-    });
-    let account = match auth::usable_credentials(batch, &http).await {
+    let credentials = batch.credentials.clone();
+    let http = NodeHttp::new(batch.http.clone(), credentials, Some(node.key.clone()));
+    let account = match http.usable_credentials().await {
         Ok(account) => account,
         Err(failure) => return fail(batch, node, &run, None, &failure, None),
     };
+    let connector_http: Arc<dyn HttpSend> = http.clone();
     let first = batch
         .target
         .connector()
-        .prepare(&account, &prepared.call, http.clone())
+        .prepare(&account, &prepared.call, connector_http)
         .await;
     match first {
         Ok(first) => {
@@ -170,7 +169,7 @@ async fn follow_pages(
     request: &RequestNode,
     run: &CallRun,
     prepared: PreparedCall,
-    (mut account, http): (Arc<weft_connector::AccountContext>, Arc<dyn HttpSend>),
+    (mut account, http): (Arc<weft_connector::AccountContext>, Arc<NodeHttp>),
     first: weft_connector::HttpRequest,
 ) {
     let lineage = Some(Arc::new(Lineage {
@@ -184,15 +183,16 @@ async fn follow_pages(
         if let Err(failure) = guard.admit(page, &http_request) {
             return fail(batch, node, run, Some(page), &failure, Some(&http_request));
         }
-        let (http_request, response) =
-            auth::send_page(batch, &node.key, &http, &mut account, http_request).await;
+        let (http_request, response) = http.send_signed(&mut account, http_request).await;
         let parsed = match response {
             Ok(response) => {
                 let connector = batch.target.connector();
                 let call = &prepared.call;
                 let parsed =
-                    connector.parse(&account, call, &http_request, &response, http.clone());
-                parsed.await.map_err(Failure::from)
+                    connector.parse(&account, call, &http_request, &response, http.clone() as _);
+                let redactor = &batch.redactor;
+                let failed = |error| Failure::from_parse(error, &http_request, &response, redactor);
+                parsed.await.map_err(failed)
             }
             Err(failure) => Err(failure),
         };

@@ -1,5 +1,6 @@
 //! Upstream APIs that misbehave: pagination that never ends, trees that contain
-//! themselves. The real Notion connector runs against a loopback server.
+//! themselves, bodies that are not JSON, errors sent with status 200. The real Notion
+//! connector runs against a loopback server.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Loopback, Received, Reply, TestError, TestResult, plan, record_ids, run};
+use common::{Loopback, RawReply, Received, Reply, TestError, TestResult, plan, record_ids, run};
 use serde_json::{Map, Value, json};
 use weft_connector::{AccountContext, Registry};
 use weft_engine::{Engine, Event, Options, RetryPolicy, Target};
@@ -208,5 +209,122 @@ async fn secret_in_url_path_is_redacted_from_errors() -> TestResult {
     assert_eq!(error["path"], "/bot[redacted]/items/i1");
     let text = serde_json::to_string(&run.output)? + &serde_json::to_string(&run.events)?;
     assert!(!text.contains("key-in-path-123"), "{text}");
+    Ok(())
+}
+
+fn html_reply(status: u16, body: &str) -> RawReply {
+    let headers = vec![("content-type".to_owned(), "text/html".to_owned())];
+    (status, headers, body.as_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn html_body_with_status_200_fails_with_502() -> TestResult {
+    // A captive proxy page that echoes the bearer token and is longer than the excerpt.
+    let page = format!(
+        "<html>\n<body><h1>Proxy login</h1><p>Authorization: Bearer token-1</p>{}</body></html>",
+        "filler ".repeat(100)
+    );
+    let server = Loopback::start_raw(move |_: &Received| html_reply(200, &page)).await;
+    let mut spec = list_spec("b1");
+    spec["resources"][0]["query"]["filter_key"] = json!("query-value-77");
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(spec)?, target).await?;
+
+    assert_eq!(record_ids(&run.output, "blocks"), Vec::<String>::new());
+    let error = first_error(&run.output, "blocks");
+    assert_eq!(error["statusCode"], 502);
+    assert_eq!(error["error"], "Bad Gateway");
+    assert_eq!(error["path"], "/v1/blocks/b1/children");
+    assert_eq!(error["truto_is_remote_error"], true);
+    let message = error["message"].as_str().unwrap_or_default();
+    let expected = "unusable response to GET /v1/blocks/b1/children with status 200: \
+                    response body is not JSON (expected value at line 1 column 1), \
+                    starting with '<html> <body><h1>Proxy login</h1><p>Authorization: \
+                    Bearer [redacted]</p>";
+    assert!(message.starts_with(expected), "{message}");
+    assert!(message.ends_with("…'"), "{message}");
+    let excerpt = error["raw_response"].as_str().unwrap_or_default();
+    assert_eq!(excerpt.chars().count(), 121, "{excerpt}");
+    let text = serde_json::to_string(&run.output)? + &serde_json::to_string(&run.events)?;
+    assert!(!text.contains("token-1"), "{text}");
+    assert!(!text.contains("query-value-77"), "{text}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn truncated_json_on_second_page_keeps_first_page() -> TestResult {
+    let server = Loopback::start_raw(|request: &Received| {
+        if request.uri.contains("start_cursor=c2") {
+            return html_reply(200, r#"{"object": "list", "results": [{"id": "#);
+        }
+        let body = json!({"object": "list", "results": [{"id": "a"}],
+                          "has_more": true, "next_cursor": "c2"});
+        (200, Vec::new(), body.to_string().into_bytes())
+    })
+    .await;
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(list_spec("b1"))?, target).await?;
+
+    assert_eq!(record_ids(&run.output, "blocks"), ["a"]);
+    let error = first_error(&run.output, "blocks");
+    assert_eq!(error["statusCode"], 502);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("response body is not JSON (EOF while parsing"),
+        "{message}"
+    );
+    let expected_end = r#"starting with '{"object": "list", "results": [{"id":'"#;
+    assert!(message.ends_with(expected_end), "{message}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn empty_body_with_status_200_fails_with_502() -> TestResult {
+    let server = Loopback::start_raw(|_: &Received| html_reply(200, "")).await;
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(list_spec("b1"))?, target).await?;
+
+    let error = first_error(&run.output, "blocks");
+    assert_eq!(error["statusCode"], 502);
+    assert_eq!(
+        error["message"],
+        "unusable response to GET /v1/blocks/b1/children with status 200: response body is empty"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn notion_error_with_status_200_is_reported() -> TestResult {
+    let body = json!({"object": "error", "status": 400, "code": "validation_error",
+                      "message": "body failed validation: block_id should be a valid uuid"});
+    let reply = body.clone();
+    let server = Loopback::start(move |_: &Received| (200, Vec::new(), reply.clone())).await;
+    let mut spec = list_spec("b1");
+    spec["resources"]
+        .as_array_mut()
+        .ok_or("no resources")?
+        .push(json!({
+            "name": "children", "resource": "blocks", "method": "get",
+            "depends_on": "blocks", "id": "{{resources.block-children.id}}"
+        }));
+    let target = notion_target(&server.origin)?;
+    let run = run(&engine(Options::default())?, plan(spec)?, target).await?;
+
+    let error = first_error(&run.output, "blocks");
+    assert_eq!(error["statusCode"], 400);
+    assert_eq!(error["error"], "Bad Request");
+    assert_eq!(
+        error["message"],
+        "body failed validation: block_id should be a valid uuid"
+    );
+    assert_eq!(error["truto_is_remote_error"], true);
+    assert_eq!(error["raw_response"], body);
+    assert_eq!(error["path"], "/v1/blocks/b1/children");
+    // The child ran over nothing because its parent failed.
+    assert_eq!(first_error(&run.output, "children")["statusCode"], 424);
+    let failed = run.events.iter().any(|event| {
+        matches!(event, Event::Failed { node, status, .. } if node == "blocks" && *status == 400)
+    });
+    assert!(failed, "no failed event for the node");
     Ok(())
 }

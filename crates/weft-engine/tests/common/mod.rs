@@ -105,7 +105,10 @@ impl Received {
 /// Status, headers and JSON body of a reply.
 pub type Reply = (u16, Vec<(String, String)>, Value);
 
-type Responder = Arc<dyn Fn(&Received) -> Reply + Send + Sync>;
+/// Status, headers and body bytes of a reply, sent without a content type of its own.
+pub type RawReply = (u16, Vec<(String, String)>, Vec<u8>);
+
+type Responder = Arc<dyn Fn(&Received) -> RawReply + Send + Sync>;
 
 /// An HTTP server on 127.0.0.1 that records every request and replies with a function.
 pub struct Loopback {
@@ -116,6 +119,18 @@ pub struct Loopback {
 
 impl Loopback {
     pub async fn start(respond: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Loopback {
+        Loopback::start_raw(move |request| {
+            let (status, mut headers, body) = respond(request);
+            headers.insert(0, ("content-type".into(), "application/json".into()));
+            (status, headers, body.to_string().into_bytes())
+        })
+        .await
+    }
+
+    /// Starts a server whose replies are bytes, for bodies that are not JSON.
+    pub async fn start_raw(
+        respond: impl Fn(&Received) -> RawReply + Send + Sync + 'static,
+    ) -> Loopback {
         let received = Arc::new(Mutex::new(Vec::new()));
         let respond: Responder = Arc::new(respond);
         let log = received.clone();
@@ -156,13 +171,12 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     pairs.collect()
 }
 
-fn response((status, headers, body): Reply) -> Response {
+fn response((status, headers, body): RawReply) -> Response {
     let mut response = Response::builder().status(StatusCode::from_u16(status).unwrap());
-    response = response.header("content-type", "application/json");
     for (name, value) in headers {
         response = response.header(name, value);
     }
-    response.body(Body::from(body.to_string())).unwrap()
+    response.body(Body::from(body)).unwrap()
 }
 
 /// Token state of [`OAuthApi`].
