@@ -14,80 +14,26 @@
 //! as Luxon's `toJSON` does.
 //!
 //! Zones: the host zone (`local`, `system`), which Weft fixes to UTC as Truto's
-//! Cloudflare workers run in UTC, `UTC` itself and fixed offsets (`UTC+2`, `UTC-3:30`).
-//! NOTE: named zones such as `Europe/Berlin` fail with an error naming the zone; they
-//! need a time zone database (chrono-tz) to be read correctly.
+//! Cloudflare workers run in UTC, `UTC` itself, fixed offsets (`UTC+2`, `UTC-3:30`)
+//! and IANA names (`Europe/Berlin`) from the database `chrono-tz` embeds. An unknown
+//! zone gives an invalid date-time, as in Luxon.
+//!
+//! `diff` returns a Luxon `Duration` object built the same way (see [`duration`]).
 
 mod calendar;
+mod duration;
 mod format;
 mod parse;
+mod zone;
+mod zone_names;
 
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::{Map, Value, json};
+pub(crate) use zone::Zone;
 
 use super::{arg, str_arg};
 
 type Outcome = Result<Option<Value>, String>;
-
-/// The zone of a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Zone {
-    /// The host zone, UTC; Luxon writes its offset as `+00:00` and calls it `UTC`.
-    System,
-    /// A fixed offset in minutes east of UTC (0 is Luxon's `UTC` zone, written `Z`).
-    Fixed(i32),
-}
-
-impl Zone {
-    pub(crate) fn offset_minutes(self) -> i32 {
-        match self {
-            Zone::System => 0,
-            Zone::Fixed(minutes) => minutes,
-        }
-    }
-
-    /// Luxon's zone name: `UTC`, or `UTC+5:30` for a fixed offset.
-    pub(crate) fn name(self) -> String {
-        match self {
-            Zone::System | Zone::Fixed(0) => "UTC".to_string(),
-            Zone::Fixed(minutes) => format!("UTC{}", format::narrow_offset(minutes)),
-        }
-    }
-
-    /// Reads a Luxon zone specifier: `local`, `system`, `default`, `utc`, `gmt` or
-    /// `UTC±H[:MM]`, all case-insensitively.
-    fn parse(spec: &str) -> Result<Zone, String> {
-        let lower = spec.to_ascii_lowercase();
-        match lower.as_str() {
-            "local" | "system" | "default" => return Ok(Zone::System),
-            "utc" | "gmt" => return Ok(Zone::Fixed(0)),
-            _ => {}
-        }
-        parse_fixed_offset(&lower).ok_or_else(|| {
-            format!(
-                "time zone '{spec}' is not supported in weft; use 'UTC', 'local' or a fixed \
-                 offset such as 'UTC+2'"
-            )
-        })
-    }
-}
-
-fn parse_fixed_offset(lower: &str) -> Option<Zone> {
-    let rest = lower.strip_prefix("utc")?;
-    let sign = match rest.chars().next()? {
-        '+' => 1,
-        '-' => -1,
-        _ => return None,
-    };
-    let (hours, minutes) = rest[1..].split_once(':').unwrap_or((&rest[1..], "0"));
-    let valid = (1..=2).contains(&hours.len()) && hours.bytes().all(|b| b.is_ascii_digit());
-    let minutes_valid = minutes == "0" || minutes.len() == 2;
-    if !valid || !minutes_valid {
-        return None;
-    }
-    let total = hours.parse::<i32>().ok()? * 60 + minutes.parse::<i32>().ok()?;
-    Some(Zone::Fixed(sign * total))
-}
 
 /// A point in time in a zone, or an invalid date-time with Luxon's reason.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,24 +70,45 @@ impl Moment {
         }
     }
 
+    /// The zone's offset at the moment, in minutes east of UTC.
+    pub(crate) fn offset(&self) -> i32 {
+        self.zone.offset_at(self.millis)
+    }
+
     /// The wall-clock time in the moment's zone.
     pub(crate) fn local(&self) -> NaiveDateTime {
-        let offset = i64::from(self.zone.offset_minutes()) * 60_000;
+        let offset = i64::from(self.offset()) * 60_000;
         DateTime::from_timestamp_millis(self.millis + offset)
             .unwrap_or_default()
             .naive_utc()
     }
 
-    /// The moment whose wall-clock time in `zone` is `local`.
-    pub(crate) fn from_local(local: NaiveDateTime, zone: Zone) -> Moment {
-        let offset = i64::from(zone.offset_minutes()) * 60_000;
-        Moment::new(local.and_utc().timestamp_millis() - offset, zone)
+    /// The moment whose wall-clock time in this moment's zone is `local`. Where the
+    /// zone skips or repeats that time, Luxon's rule picks the instant: try this
+    /// moment's offset first, then the offset found there.
+    pub(crate) fn at_local(&self, local: NaiveDateTime) -> Moment {
+        let local_millis = local.and_utc().timestamp_millis();
+        let zone = self.zone;
+        let minutes = |offset: i32| i64::from(offset) * 60_000;
+        let hint = self.offset();
+        let guess = local_millis - minutes(hint);
+        let second = zone.offset_at(guess);
+        if second == hint {
+            return Moment::new(guess, zone);
+        }
+        let guess = guess - minutes(second - hint);
+        let third = zone.offset_at(guess);
+        if second == third {
+            return Moment::new(guess, zone);
+        }
+        Moment::new(local_millis - minutes(second.min(third)), zone)
     }
 
     fn to_value(&self) -> Value {
         let zone = match self.zone {
             Zone::System => json!("system"),
             Zone::Fixed(minutes) => json!(minutes),
+            Zone::Named(tz) => json!(tz.name()),
         };
         let invalid = self
             .invalid
@@ -164,6 +131,7 @@ impl Moment {
             .ok_or_else(bad)?;
         let zone = match value.get("zone") {
             Some(Value::Number(minutes)) => Zone::Fixed(minutes.as_i64().unwrap_or(0) as i32),
+            Some(Value::String(name)) => Zone::parse(name).unwrap_or(Zone::System),
             _ => Zone::System,
         };
         Ok(Moment::new(millis as i64, zone))
@@ -182,15 +150,31 @@ fn done(moment: Moment) -> Outcome {
 pub(crate) fn from_iso(args: &[Option<Value>]) -> Outcome {
     let text = str_arg(args, 0).unwrap_or_default();
     let moment = parse::iso(text).map_or_else(
-        || {
-            let explanation = format!("the input \"{text}\" can't be parsed as ISO 8601");
-            Moment::invalid("unparsable", Some(explanation))
-        },
+        || unparsable_iso(text),
         |millis| Moment::new(millis, Zone::System),
     );
-    match str_arg(args, 1).filter(|zone| !zone.is_empty()) {
-        Some(zone) => done(with_zone(moment, zone).map_err(|e| format!("$dtFromIso: {e}"))?),
-        None => done(moment),
+    match arg(args, 1) {
+        None | Some(Value::Null) => done(moment),
+        Some(Value::String(zone)) if zone.is_empty() => done(moment),
+        Some(Value::String(zone)) => done(with_zone(moment, zone)),
+        Some(other) => Err(format!(
+            "$dtFromIso: the zone must be a string such as 'America/New_York', got {other}"
+        )),
+    }
+}
+
+/// The invalid date-time of a text that is not ISO 8601, with Luxon's reason.
+fn unparsable_iso(text: &str) -> Moment {
+    match parse::iso_out_of_range(text) {
+        Some((unit, value)) => {
+            let explanation =
+                format!("you specified {value} (of type number) as a {unit}, which is invalid");
+            Moment::invalid("unit out of range", Some(explanation))
+        }
+        None => {
+            let explanation = format!("the input \"{text}\" can't be parsed as ISO 8601");
+            Moment::invalid("unparsable", Some(explanation))
+        }
     }
 }
 
@@ -219,19 +203,31 @@ pub(crate) fn from_format(args: &[Option<Value>]) -> Outcome {
     ))
 }
 
-fn with_zone(moment: Moment, spec: &str) -> Result<Moment, String> {
-    let zone = Zone::parse(spec)?;
-    Ok(match moment.invalid {
-        Some(_) => moment,
-        None => Moment::new(moment.millis, zone),
-    })
+/// The same instant in the zone `spec`, or an invalid date-time when Luxon does not
+/// know the zone.
+fn with_zone(moment: Moment, spec: &str) -> Moment {
+    match (&moment.invalid, Zone::parse(spec)) {
+        (Some(_), _) => moment,
+        (None, Some(zone)) => Moment::new(moment.millis, zone),
+        (None, None) => {
+            let explanation = format!("the zone \"{spec}\" is not supported");
+            Moment::invalid("unsupported zone", Some(explanation))
+        }
+    }
 }
 
 /// `__dtSetZone(moment, zone)`: the same instant in another zone.
 pub(crate) fn set_zone(args: &[Option<Value>]) -> Outcome {
     let moment = moment_arg(args)?;
-    let spec = str_arg(args, 1).unwrap_or("local");
-    done(with_zone(moment, spec).map_err(|e| format!("setZone: {e}"))?)
+    match arg(args, 1) {
+        None | Some(Value::Null) => done(with_zone(moment, "local")),
+        Some(Value::String(spec)) => done(with_zone(moment, spec)),
+        Some(Value::Number(offset)) => {
+            let minutes = offset.as_f64().unwrap_or(0.0) as i32;
+            done(Moment::new(moment.millis, Zone::Fixed(minutes)))
+        }
+        Some(other) => Err(format!("setZone: unsupported zone {other}")),
+    }
 }
 
 /// `__dtPlus(moment, duration, sign)`: the moment moved by a Luxon duration (an object
@@ -271,11 +267,22 @@ pub(crate) fn to_format(args: &[Option<Value>]) -> Outcome {
     Ok(Some(format::to_format(&moment, pattern).into()))
 }
 
-/// `__dtText(moment, kind)`: one of the fixed renderings (`toISO`, `toSQL`,
-/// `toMillis`...); an invalid date-time gives null, as in Luxon.
+/// `__dtText(subject, kind, a, b)`: one of the fixed renderings of a moment (`toISO`,
+/// `toSQL`, `toMillis`...), where an invalid date-time gives null as in Luxon; or one
+/// of the methods that take arguments (`diff`, `toRelative`...), or a method of a
+/// duration (kinds `duration.*`, whose subject is the duration's data).
 pub(crate) fn text(args: &[Option<Value>]) -> Outcome {
-    let moment = moment_arg(args)?;
     let kind = str_arg(args, 1).unwrap_or_default();
+    if let Some(method) = kind.strip_prefix("duration.") {
+        return duration::method(method, arg(args, 0), arg(args, 2)).map(Some);
+    }
+    let moment = moment_arg(args)?;
+    match kind {
+        "diff" => return diff(&moment, arg(args, 2), arg(args, 3)),
+        "diffNow" => return diff(&moment, Some(&now(&moment).to_value()), arg(args, 3)),
+        "relative" => return relative(&moment, arg(args, 2)),
+        _ => {}
+    }
     if moment.invalid.is_some() {
         return Ok(Some(Value::Null));
     }
@@ -284,10 +291,64 @@ pub(crate) fn text(args: &[Option<Value>]) -> Outcome {
         "millis" => moment.millis.into(),
         "seconds" => super::core::number_value(seconds),
         "unix" => moment.millis.div_euclid(1000).into(),
+        "jsDate" => format::fixed(&Moment::new(moment.millis, Zone::Fixed(0)), "iso").into(),
+        "locale" => locale_text(&moment, arg(args, 2))?.into(),
         rendering => format::fixed(&moment, rendering)
             .ok_or_else(|| format!("unknown date-time rendering '{rendering}'"))?
             .into(),
     }))
+}
+
+/// The current instant in the moment's zone.
+fn now(moment: &Moment) -> Moment {
+    Moment::new(chrono::Utc::now().timestamp_millis(), moment.zone)
+}
+
+/// `diff(other, units)`: `other` is a moment's data or `{millis, zone, valid}` as the
+/// JSONata wrapper passes another date-time.
+fn diff(moment: &Moment, other: Option<&Value>, units: Option<&Value>) -> Outcome {
+    let other = match other {
+        Some(value) if value.get("valid").is_some() => other_moment(value),
+        value => Moment::from_value(value)?,
+    };
+    let units = duration::units_arg(units).map_err(|e| format!("diff: {e}"))?;
+    Ok(Some(duration::diff(moment, &other, &units)?.to_value()))
+}
+
+fn other_moment(value: &Value) -> Moment {
+    let millis = value.get("millis").and_then(Value::as_f64);
+    match (value.get("valid"), millis) {
+        (Some(Value::Bool(true)), Some(millis)) => {
+            let zone = value.get("zone").and_then(Value::as_str).unwrap_or("local");
+            Moment::new(millis as i64, Zone::parse(zone).unwrap_or(Zone::System))
+        }
+        _ => Moment::invalid("invalid input", None),
+    }
+}
+
+/// `toRelative(options)`: `options.base` (an ISO text once the date-time reaches
+/// here) or now, `options.unit` and `options.round`.
+fn relative(moment: &Moment, options: Option<&Value>) -> Outcome {
+    let options = options.cloned().unwrap_or(Value::Null);
+    let base = match options.get("base") {
+        Some(Value::String(text)) => parse::iso(text)
+            .map(|millis| Moment::new(millis, moment.zone))
+            .ok_or_else(|| format!("toRelative: base '{text}' is not a date-time"))?,
+        Some(Value::Null) | None => now(moment),
+        Some(other) => return Err(format!("toRelative: base {other} is not a date-time")),
+    };
+    Ok(duration::relative(moment, &base, &options)?.map(Value::from))
+}
+
+/// `toLocaleString()`: the `en-US` short date (`7/10/2024`); formats given by options
+/// are not supported.
+fn locale_text(moment: &Moment, options: Option<&Value>) -> Result<String, String> {
+    match options {
+        None | Some(Value::Null) => Ok(format::to_format(moment, "D")),
+        Some(other) => Err(format!(
+            "toLocaleString: options {other} are not supported in weft; use toFormat"
+        )),
+    }
 }
 
 /// `__dtHasSame(moment, otherMillis, unit)`: whether the other instant falls in the
@@ -336,9 +397,24 @@ fn invalid_fields(invalid: &Invalid) -> Map<String, Value> {
     object
 }
 
-/// The JSONata source of `$dtFromIso`, `$dtFromFormat` and the wrapper that turns a
-/// moment into a date-time object with methods.
-pub(crate) const WRAP_SOURCE: &str = "function($m) { $merge([$__dtFields($m), {
+/// The JSONata source of the wrapper that turns a moment into a date-time object with
+/// methods; `$dur` turns a duration's data into a duration object.
+pub(crate) const WRAP_SOURCE: &str = "function($m) { (
+$dur := function($d) { $merge([$__dtText($d, 'duration.fields'), {
+  'toObject': function() { $__dtText($d, 'duration.toObject') },
+  'as': function($u) { $__dtText($d, 'duration.as', $u) },
+  'get': function($u) { $__dtText($d, 'duration.get', $u) },
+  'toISO': function() { $__dtText($d, 'duration.toISO') },
+  'toMillis': function() { $__dtText($d, 'duration.toMillis') },
+  'negate': function() { $dur($__dtText($d, 'duration.negate')) },
+  'normalize': function() { $dur($__dtText($d, 'duration.normalize')) },
+  'shiftTo': function($a, $b, $c, $e, $f, $g, $h, $i, $j) {
+    $dur($__dtText($d, 'duration.shiftTo', [$a, $b, $c, $e, $f, $g, $h, $i, $j])) },
+  'plus': function($o) { $dur($__dtText($d, 'duration.plus', $o)) },
+  'minus': function($o) { $dur($__dtText($d, 'duration.minus', $o)) },
+  'toJSON': $__dtText($d, 'duration.toISO')
+}]) };
+$merge([$__dtFields($m), {
   'plus': function($d) { $__dtWrap($__dtPlus($m, $d, 1)) },
   'minus': function($d) { $__dtWrap($__dtPlus($m, $d, -1)) },
   'set': function($v) { $__dtWrap($__dtSet($m, $v)) },
@@ -357,13 +433,20 @@ pub(crate) const WRAP_SOURCE: &str = "function($m) { $merge([$__dtFields($m), {
   'toSQL': function() { $__dtText($m, 'sql') },
   'toSQLDate': function() { $__dtText($m, 'sqlDate') },
   'toSQLTime': function() { $__dtText($m, 'sqlTime') },
+  'toJSDate': function() { $__dtText($m, 'jsDate') },
   'toMillis': function() { $__dtText($m, 'millis') },
   'valueOf': function() { $__dtText($m, 'millis') },
   'toSeconds': function() { $__dtText($m, 'seconds') },
   'toUnixInteger': function() { $__dtText($m, 'unix') },
+  'toLocaleString': function($o) { $__dtText($m, 'locale', $o) },
+  'toRelative': function($o) { $__dtText($m, 'relative', $o) },
+  'diff': function($o, $u) { $dur($__dtText($m, 'diff',
+    {'millis': $o.toMillis(), 'zone': $o.zoneName, 'valid': $o.isValid}, $u)) },
+  'diffNow': function($u) { $dur($__dtText($m, 'diffNow', null, $u)) },
   'hasSame': function($o, $u) { $__dtHasSame($m, $o.toMillis(), $u) },
   'equals': function($o) { $o.toMillis() = $__dtText($m, 'millis') and $o.zoneName = $__dtFields($m).zoneName }
-}]) }";
+}])
+) }";
 
 /// Luxon's `DateTime.fromISO(text).toFormat(format)`, or `.toISO()` without a format;
 /// `Invalid DateTime` (or `null` for `toISO`) when the text is not ISO 8601.

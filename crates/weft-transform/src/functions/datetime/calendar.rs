@@ -1,5 +1,6 @@
 //! Calendar arithmetic on wall-clock time: Luxon's getters, `plus`, `set` and
-//! `startOf`. Zones have fixed offsets, so a day is always 24 hours.
+//! `startOf`. Calendar units move the wall clock and keep it where a zone changes its
+//! offset; time units move the instant.
 
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, Timelike};
 use serde_json::{Map, Value};
@@ -65,15 +66,15 @@ pub(super) fn fields(moment: &Moment) -> Map<String, Value> {
         format::MONTHS[date.month0() as usize].into(),
         format::weekday_name(date)[..3].into(),
         format::weekday_name(date).into(),
-        moment.zone.offset_minutes().into(),
-        moment.zone.name().into(),
-        format::offset_name_long(moment.zone).into(),
+        moment.offset().into(),
+        moment.zone.short_name(moment.millis).into(),
+        moment.zone.long_name(moment.millis).into(),
         moment.zone.name().into(),
         days_in_month(date.year(), date.month()).into(),
         if leap { 366 } else { 365 }.into(),
         weeks_in_year(week.year()).into(),
         leap.into(),
-        false.into(),
+        moment.zone.is_dst(moment.millis).into(),
         matches!(moment.zone, Zone::Fixed(_)).into(),
         true.into(),
         Value::Null,
@@ -151,7 +152,7 @@ pub(super) fn plus(moment: &Moment, duration: &Value, sign: i64) -> Result<Momen
             + amount("minutes") * 60_000.0
             + amount("seconds") * 1000.0
             + amount("milliseconds"));
-    let moved = Moment::from_local(local, moment.zone);
+    let moved = moment.at_local(local);
     Ok(Moment::new(
         moved.millis + millis.round() as i64,
         moment.zone,
@@ -228,7 +229,7 @@ pub(super) fn set(moment: &Moment, values: &Value) -> Result<Moment, String> {
         parts[2] = parts[2].min(i64::from(last));
     }
     let local = wall_clock(parts).ok_or("set: the values give no valid date-time")?;
-    Ok(Moment::from_local(local, moment.zone))
+    Ok(moment.at_local(local))
 }
 
 fn wall_clock(parts: [i64; 7]) -> Option<NaiveDateTime> {
@@ -266,7 +267,7 @@ pub(super) fn start_of(moment: &Moment, unit: &str, end: bool) -> Result<Moment,
         "milliseconds" => start,
         _ => start.with_nanosecond(0).unwrap_or(start),
     };
-    let start = Moment::from_local(start, moment.zone);
+    let start = moment.at_local(start);
     if !end {
         return Ok(start);
     }

@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, NaiveDate, Timelike};
 
+use super::zone::{narrow_offset, padded_offset};
 use super::{Moment, Zone};
 
 pub(super) const MONTHS: [&str; 12] = [
@@ -34,32 +35,6 @@ pub(super) fn weekday_name(date: NaiveDate) -> &'static str {
     WEEKDAYS[date.weekday().num_days_from_monday() as usize]
 }
 
-/// An offset as Luxon's narrow form: `+0`, `+5:30`, `-3`.
-pub(super) fn narrow_offset(minutes: i32) -> String {
-    let sign = if minutes < 0 { '-' } else { '+' };
-    let (hours, rest) = (minutes.abs() / 60, minutes.abs() % 60);
-    match rest {
-        0 => format!("{sign}{hours}"),
-        _ => format!("{sign}{hours}:{rest:02}"),
-    }
-}
-
-/// An offset as `+05:30` (`separator` ":") or `+0530` (`separator` "").
-fn padded_offset(minutes: i32, separator: &str) -> String {
-    let sign = if minutes < 0 { '-' } else { '+' };
-    let (hours, rest) = (minutes.abs() / 60, minutes.abs() % 60);
-    format!("{sign}{hours:02}{separator}{rest:02}")
-}
-
-/// Luxon's long offset name: the host zone UTC is "Coordinated Universal Time", a
-/// fixed zone repeats its name.
-pub(super) fn offset_name_long(zone: Zone) -> String {
-    match zone {
-        Zone::System => "Coordinated Universal Time".to_string(),
-        Zone::Fixed(_) => zone.name(),
-    }
-}
-
 /// Writes `moment` with a Luxon format: runs of one letter are tokens, text in single
 /// quotes is literal, and a run that is not a token is written as it is.
 pub(super) fn to_format(moment: &Moment, pattern: &str) -> String {
@@ -86,7 +61,7 @@ pub(super) fn to_format(moment: &Moment, pattern: &str) -> String {
 fn token_text(moment: &Moment, token: &str) -> Option<String> {
     let local = moment.local();
     let date = local.date();
-    let offset = moment.zone.offset_minutes();
+    let offset = moment.offset();
     let hour12 = match local.hour() % 12 {
         0 => 12,
         hour => hour,
@@ -108,8 +83,9 @@ fn token_text(moment: &Moment, token: &str) -> Option<String> {
         "Z" => narrow_offset(offset),
         "ZZ" => padded_offset(offset, ":"),
         "ZZZ" => padded_offset(offset, ""),
-        "ZZZZ" | "z" => moment.zone.name(),
-        "ZZZZZ" => offset_name_long(moment.zone),
+        "z" => moment.zone.name(),
+        "ZZZZ" => moment.zone.short_name(moment.millis),
+        "ZZZZZ" => moment.zone.long_name(moment.millis),
         "a" => if local.hour() < 12 { "AM" } else { "PM" }.to_string(),
         "d" => date.day().to_string(),
         "dd" => format!("{:02}", date.day()),
@@ -163,16 +139,16 @@ fn macro_text(moment: &Moment, token: &str) -> Option<String> {
 
 /// The offset as `toISO` writes it: `Z` for Luxon's UTC zone, `+00:00` for the host
 /// zone, `+05:30` otherwise.
-fn iso_offset(zone: Zone) -> String {
-    match zone {
+fn iso_offset(moment: &Moment) -> String {
+    match moment.zone {
         Zone::Fixed(0) => "Z".to_string(),
-        zone => padded_offset(zone.offset_minutes(), ":"),
+        _ => padded_offset(moment.offset(), ":"),
     }
 }
 
 /// One of the fixed renderings by name (`iso`, `isoDate`, `sql`...).
 pub(super) fn fixed(moment: &Moment, kind: &str) -> Option<String> {
-    let offset = iso_offset(moment.zone);
+    let offset = iso_offset(moment);
     let text = match kind {
         "iso" => format!("{}{offset}", to_format(moment, "yyyy-MM-dd'T'HH:mm:ss.SSS")),
         "isoDate" | "sqlDate" => to_format(moment, "yyyy-MM-dd"),

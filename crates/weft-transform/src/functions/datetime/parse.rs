@@ -129,3 +129,29 @@ fn luxon_to_strftime(format: &str) -> String {
     }
     out
 }
+
+/// For an ISO text shaped like `2024-13-10` or `2024-01-10T25:00` whose numbers are
+/// out of range, the first such unit and its value, which Luxon reports as
+/// "unit out of range" rather than "unparsable".
+pub(super) fn iso_out_of_range(text: &str) -> Option<(&'static str, u32)> {
+    let (date, time) = text.split_once('T').unwrap_or((text, ""));
+    let number = |part: &str| -> Option<u32> {
+        (part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse().ok())?
+    };
+    let mut fields = date.splitn(3, '-');
+    let year: i32 = fields.next().filter(|y| y.len() == 4)?.parse().ok()?;
+    let month = number(fields.next()?)?;
+    let day = number(fields.next()?)?;
+    if !(1..=12).contains(&month) {
+        return Some(("month", month));
+    }
+    if day < 1 || day > super::calendar::days_in_month(year, month) {
+        return Some(("day", day));
+    }
+    let clock = time.get(..time.len().min(8)).unwrap_or_default();
+    let limits = [("hour", 23), ("minute", 59), ("second", 59)];
+    clock
+        .split(':')
+        .zip(limits)
+        .find_map(|(part, (unit, max))| number(part).filter(|v| *v > max).map(|v| (unit, v)))
+}
