@@ -41,7 +41,7 @@ impl NodeHttp {
         })
     }
 
-    /// The same sender, except that it never refreshes credentials.
+    /// Returns a copy of this sender that never refreshes credentials.
     pub(crate) fn without_refresh(&self) -> Arc<NodeHttp> {
         Arc::new(NodeHttp {
             client: self.client.clone(),

@@ -24,7 +24,7 @@ pub(crate) enum Failure {
         method: String,
         path: String,
         status: u16,
-        /// What is wrong with the body, from the connector.
+        /// The connector's description of the problem with the body.
         reason: String,
         /// The start of the body, redacted and bounded by [`EXCERPT_CHARS`].
         excerpt: String,
@@ -118,7 +118,7 @@ impl Failure {
     }
 }
 
-/// Most characters of a response body quoted in an error.
+/// Maximum number of characters of a response body quoted in an error.
 pub(crate) const EXCERPT_CHARS: usize = 120;
 
 /// Bytes read from the start of a body to build an excerpt. Secrets are redacted in
@@ -148,7 +148,7 @@ impl Failure {
     }
 }
 
-/// The start of `body` as one line of at most [`EXCERPT_CHARS`] characters, with
+/// Quotes the start of `body` as one line of at most [`EXCERPT_CHARS`] characters, with
 /// secrets redacted, whitespace runs as single spaces and control characters dropped.
 /// A cut body ends with `…`.
 pub(crate) fn excerpt(body: &[u8], redactor: &Redactor) -> String {

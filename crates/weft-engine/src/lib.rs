@@ -30,13 +30,17 @@
 //! parent failed without producing anything gets one 424 error. Upstream 429 and 5xx
 //! responses (the connector's retryable statuses) and connection errors are retried
 //! with capped exponential backoff that honours `Retry-After` and the connector's
-//! rate-limit headers; every retry is signed again.
+//! rate-limit headers; every retry is signed again. A 2xx body that is not JSON fails
+//! the call with 502, and one that the connector classifies as an error is an upstream
+//! error like a non-2xx response.
 //!
 //! # Credentials
 //!
 //! When the connector declares a `refresh` hook, credentials are refreshed before their
 //! `expires_at` and after a 401 (then the call is sent once more), one refresh at a time
-//! per account across the engine's batches. A [`CredentialStore`] given with
+//! per account across the engine's batches. This holds for page requests and for the
+//! authorized requests connector code sends with `http.request`, except those sent
+//! while a refresh runs. A [`CredentialStore`] given with
 //! [`Target::with_credential_store`] receives the new credentials before they are used,
 //! and records a failed refresh as `needs_reauth`.
 

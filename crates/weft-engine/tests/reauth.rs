@@ -3,7 +3,12 @@
 
 mod common;
 
-use common::{MemoryStore, OAuthApi, TestResult, items_spec, plan, record_ids, run, target};
+use std::time::Duration;
+
+use common::{
+    Loopback, MemoryStore, OAuthApi, Received, TestResult, items_spec, plan, record_ids, run,
+    target,
+};
 use serde_json::json;
 use weft_engine::{Engine, EngineError, Event, Options};
 
@@ -227,5 +232,81 @@ async fn connector_without_refresh_returns_401_as_is() -> TestResult {
     assert_eq!(errors[0]["statusCode"], 401);
     assert_eq!(errors[0]["truto_is_remote_error"], true);
     assert_eq!(api.tokens().grant_requests, 0);
+    Ok(())
+}
+
+fn lookup_spec(id: &str) -> serde_json::Value {
+    json!({
+        "integrated_account_id": "account-1",
+        "resources": [{"name": "found", "resource": "lookup", "method": "get", "id": id,
+                       "persist": true}]
+    })
+}
+
+#[tokio::test]
+async fn lua_request_refreshes_after_401() -> TestResult {
+    let api = OAuthApi::start("access-0", "refresh-0").await;
+    let context = api.context("expired-token", "refresh-0");
+    let store = MemoryStore::new(&context);
+    let target = target("oauth", context, api.base_url())?.with_credential_store(store.clone());
+
+    let run = run(&engine()?, plan(lookup_spec("a"))?, target).await?;
+
+    assert!(run.output.errors.is_empty(), "{:?}", run.output.errors);
+    assert_eq!(record_ids(&run.output, "found"), ["details"]);
+    assert_eq!(api.tokens().grant_requests, 1);
+    assert_eq!(api.tokens().unauthorized, 1);
+    assert_eq!(store.saves.lock().unwrap().len(), 1);
+    // The lookup was sent again with the new token, and so was the call it prepared,
+    // although the prepare hook built it with the expired one.
+    let requests = api.server.requests();
+    let paths: Vec<(&str, Option<&str>)> = requests
+        .iter()
+        .map(|request| (request.path(), request.header("authorization")))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("/api/items/a", Some("Bearer expired-token")),
+            ("/oauth/token", None),
+            ("/api/items/a", Some("Bearer access-1")),
+            ("/api/items/a/details", Some("Bearer access-1")),
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn refresh_hook_401_does_not_refresh_again() -> TestResult {
+    // Everything answers 401, the token endpoint too, which sits below the base URL so
+    // that the refresh hook's request carries the account's auth.
+    let server =
+        Loopback::start(|_: &Received| (401, vec![], json!({"message": "unauthorized"}))).await;
+    let mut context = json!({"access_token": "expired-token", "refresh_token": "refresh-0"});
+    context["token_url"] = json!(format!("{}/api/oauth/token", server.origin));
+    let target = target("oauth", context, format!("{}/api", server.origin))?;
+
+    let engine = engine()?;
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(20),
+        run(&engine, plan(items_spec(&["a"]))?, target),
+    );
+    let run = outcome
+        .await
+        .map_err(|_| "the batch hung: a refresh waited on itself")??;
+
+    let error = &run.output.errors["items"][0];
+    assert_eq!(error["statusCode"], 401);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("token endpoint returned status 401"),
+        "{message}"
+    );
+    let paths: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
+    assert_eq!(paths, ["/api/items/a", "/api/oauth/token"]);
     Ok(())
 }

@@ -129,3 +129,40 @@ async fn signing_secret_stays_out_of_events() -> TestResult {
     assert!(!text.contains("api-key-1234"), "{text}");
     Ok(())
 }
+
+#[tokio::test]
+async fn lua_request_retry_is_signed_again() -> TestResult {
+    let (server, verdicts) = verifying_server().await;
+    let spec = json!({
+        "integrated_account_id": "account-1",
+        "resources": [{"name": "found", "resource": "lookup", "method": "get", "id": "flaky",
+                       "persist": true}]
+    });
+    let engine = Engine::new(quick_retries())?;
+
+    let run = run(&engine, plan(spec)?, signed_target(&server)?).await?;
+
+    assert!(run.output.errors.is_empty(), "{:?}", run.output.errors);
+    assert_eq!(*verdicts.lock().unwrap(), [true, true, true]);
+    let paths: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/items/flaky",
+            "/api/items/flaky",
+            "/api/items/flaky/details"
+        ]
+    );
+    // The lookup sent by the prepare hook is signed once when sent and again for its
+    // retry after the 503.
+    let lookup_url = format!("signed GET {}/api/items/flaky", server.origin);
+    let signings = run.events.iter().filter(
+        |event| matches!(event, Event::ConnectorLog { message, .. } if *message == lookup_url),
+    );
+    assert_eq!(signings.count(), 2);
+    Ok(())
+}
