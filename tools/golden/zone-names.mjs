@@ -21,7 +21,9 @@ const name = (zone, style, ts) =>
 const offset = (zone, ts) => {
   const text = name(zone, 'longOffset', ts)
   const match = /GMT([+-])(\d\d):(\d\d)/.exec(text)
-  return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0
+  if (!match) return 0
+  const minutes = Number(match[2]) * 60 + Number(match[3])
+  return match[1] === '-' ? -minutes : minutes
 }
 const gmtFormat = text => text === 'GMT' || text === 'UTC' ? false : /^GMT[+-]/.test(text)
 const kept = text => (gmtFormat(text) ? '' : text)
@@ -32,8 +34,10 @@ const rows = []
 const tzdata = '/usr/share/zoneinfo/tzdata.zi'
 const linked = existsSync(tzdata)
   ? readFileSync(tzdata, 'utf8').split('\n').flatMap(line => {
-    const [kind, a, b] = line.split(' ')
-    return kind === 'Z' ? [a] : kind === 'L' ? [b] : []
+    const [kind, first, second] = line.split(' ')
+    if (kind === 'Z') return [first]
+    if (kind === 'L') return [second]
+    return []
   })
   : []
 const accepted = zone => {
@@ -54,6 +58,7 @@ writeFileSync(output, `//! The en-US names of IANA zones, as Intl (and so Luxon)
 //! tools/golden/zone-names.mjs (Node ${process.version}); do not edit by hand.
 
 /// Zone, short standard, short daylight, long standard, long daylight; sorted by zone.
+#[rustfmt::skip]
 pub(super) const ZONE_NAMES: &[(&str, &str, &str, &str, &str)] = &[
 ${rows.join('\n')}
 ];

@@ -70,7 +70,7 @@ impl Moment {
         }
     }
 
-    /// The zone's offset at the moment, in minutes east of UTC.
+    /// Returns the zone's offset at the moment, in minutes east of UTC.
     pub(crate) fn offset(&self) -> i32 {
         self.zone.offset_at(self.millis)
     }
@@ -83,9 +83,9 @@ impl Moment {
             .naive_utc()
     }
 
-    /// The moment whose wall-clock time in this moment's zone is `local`. Where the
-    /// zone skips or repeats that time, Luxon's rule picks the instant: try this
-    /// moment's offset first, then the offset found there.
+    /// Returns the moment whose wall-clock time in this moment's zone is `local`.
+    /// Where the zone skips or repeats that time, Luxon's rule picks the instant: it
+    /// tries this moment's offset first, then the offset found there.
     pub(crate) fn at_local(&self, local: NaiveDateTime) -> Moment {
         let local_millis = local.and_utc().timestamp_millis();
         let zone = self.zone;
@@ -163,7 +163,7 @@ pub(crate) fn from_iso(args: &[Option<Value>]) -> Outcome {
     }
 }
 
-/// The invalid date-time of a text that is not ISO 8601, with Luxon's reason.
+/// Builds the invalid date-time of a text that is not ISO 8601, with Luxon's reason.
 fn unparsable_iso(text: &str) -> Moment {
     match parse::iso_out_of_range(text) {
         Some((unit, value)) => {

@@ -28,7 +28,7 @@ const DAYS: usize = 4;
 const HOURS: usize = 5;
 const MILLIS_PER_DAY: f64 = 86_400_000.0;
 
-/// How many of unit `low` make one of unit `high` (`high` the larger unit).
+/// Returns how many of unit `low` make one of unit `high` (`high` is the larger unit).
 fn conversion(high: usize, low: usize) -> f64 {
     const CALENDAR: [[f64; 4]; 4] = [
         [1.0, 4.0, 12.0, 52.0],
