@@ -12,19 +12,24 @@
 //! - A key `$truto_merge` in an object is rendered and deep-merged into that object.
 //!
 //! [`render_in`] renders against any [`Lookup`], such as a context made of shared layers.
+//! [`render_strict_in`] does the same but fails where a placeholder resolves to nothing,
+//! instead of keeping its text, for values that are sent to an API.
 //!
-//! [`check`] validates every placeholder of a template without a context, so a spec can
-//! be rejected before it runs.
+//! [`check`] validates every placeholder of a template without a context, and
+//! [`references`] lists the paths each placeholder reads, so a spec can be rejected
+//! before it runs.
 
 mod cast;
 mod js;
 mod merge;
 mod path;
 mod placeholder;
+mod reference;
 mod render;
 
 pub use path::{Lookup, lookup};
-pub use render::{check, render, render_in};
+pub use reference::{Reference, references};
+pub use render::{check, render, render_in, render_strict_in};
 
 /// Errors from parsing a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,5 +46,16 @@ pub enum TemplateError {
         placeholder: String,
         /// The cast as written, without the colon.
         cast: String,
+    },
+    /// A placeholder whose paths all resolve to nothing and that has no default,
+    /// `:null` or `:undefined`. Only [`render_strict_in`] raises it, because the other
+    /// functions keep the placeholder's text.
+    #[error(
+        "placeholder '{placeholder}' did not resolve to a value; check the path, or give \
+         it a default ('?: text') or a ':null' or ':undefined' cast if the value may be missing"
+    )]
+    Unresolved {
+        /// The whole placeholder text, braces included.
+        placeholder: String,
     },
 }

@@ -25,10 +25,44 @@ pub fn render_in<C>(template: &Value, context: &C) -> Result<Option<Value>, Temp
 where
     C: Lookup + ?Sized,
 {
+    render_value(template, context, Missing::Keep)
+}
+
+/// Renders `template` like [`render_in`], but fails with
+/// [`TemplateError::Unresolved`] where a placeholder would be kept as written.
+///
+/// Use it for values sent to an API, so that the text `{{args.id}}` never reaches
+/// the API in place of an ID. A `$truto_merge` source that does not resolve is still
+/// skipped, because its text never reaches the output.
+pub fn render_strict_in<C>(template: &Value, context: &C) -> Result<Option<Value>, TemplateError>
+where
+    C: Lookup + ?Sized,
+{
+    render_value(template, context, Missing::Reject)
+}
+
+/// The handling of a placeholder that resolves to nothing and has no default,
+/// `:null` or `:undefined`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// Keep the placeholder text, as `@truto/replace-placeholders` does.
+    Keep,
+    /// Fail with [`TemplateError::Unresolved`].
+    Reject,
+}
+
+fn render_value<C>(
+    template: &Value,
+    context: &C,
+    missing: Missing,
+) -> Result<Option<Value>, TemplateError>
+where
+    C: Lookup + ?Sized,
+{
     match template {
-        Value::String(text) => render_text(text, context),
-        Value::Array(items) => render_array(items, context).map(Some),
-        Value::Object(map) => render_object(map, context).map(Some),
+        Value::String(text) => render_text(text, context, missing),
+        Value::Array(items) => render_array(items, context, missing).map(Some),
+        Value::Object(map) => render_object(map, context, missing).map(Some),
         other => Ok(Some(other.clone())),
     }
 }
@@ -45,10 +79,14 @@ pub fn check(template: &Value) -> Result<(), TemplateError> {
     }
 }
 
-fn render_array<C: Lookup + ?Sized>(items: &[Value], context: &C) -> Result<Value, TemplateError> {
+fn render_array<C: Lookup + ?Sized>(
+    items: &[Value],
+    context: &C,
+    missing: Missing,
+) -> Result<Value, TemplateError> {
     let rendered = items
         .iter()
-        .map(|item| Ok(render_in(item, context)?.unwrap_or(Value::Null)))
+        .map(|item| Ok(render_value(item, context, missing)?.unwrap_or(Value::Null)))
         .collect::<Result<Vec<_>, TemplateError>>()?;
     Ok(Value::Array(rendered))
 }
@@ -56,10 +94,11 @@ fn render_array<C: Lookup + ?Sized>(items: &[Value], context: &C) -> Result<Valu
 fn render_object<C: Lookup + ?Sized>(
     map: &Map<String, Value>,
     context: &C,
+    missing: Missing,
 ) -> Result<Value, TemplateError> {
     let mut rendered = Map::new();
     for (key, value) in map.iter().filter(|(key, _)| *key != MERGE_KEY) {
-        if let Some(value) = render_in(value, context)? {
+        if let Some(value) = render_value(value, context, missing)? {
             rendered.insert(key.clone(), value);
         }
     }
@@ -70,7 +109,7 @@ fn render_object<C: Lookup + ?Sized>(
     };
     // Results that are not objects (unresolved placeholders, arrays, null) are skipped.
     for source in sources {
-        if let Some(Value::Object(source)) = render_in(source, context)? {
+        if let Some(Value::Object(source)) = render_value(source, context, Missing::Keep)? {
             merge::deep_merge(&mut rendered, source);
         }
     }
@@ -80,12 +119,13 @@ fn render_object<C: Lookup + ?Sized>(
 fn render_text<C: Lookup + ?Sized>(
     text: &str,
     context: &C,
+    missing: Missing,
 ) -> Result<Option<Value>, TemplateError> {
     let ranges = placeholder::find_all(text);
     if let [range] = ranges.as_slice()
         && range.len() == text.len()
     {
-        return resolve(&placeholder::parse(text)?, context, true);
+        return resolve(&placeholder::parse(text)?, context, true, missing);
     }
 
     // Values are inserted literally: `$&` or `$1` in a value is never a pattern.
@@ -94,7 +134,7 @@ fn render_text<C: Lookup + ?Sized>(
     for range in ranges {
         output.push_str(&text[copied..range.start]);
         let parsed = placeholder::parse(&text[range.clone()])?;
-        if let Some(value) = resolve(&parsed, context, false)? {
+        if let Some(value) = resolve(&parsed, context, false, missing)? {
             output.push_str(&js::to_string(&value));
         }
         copied = range.end;
@@ -104,11 +144,12 @@ fn render_text<C: Lookup + ?Sized>(
 }
 
 /// Resolves one placeholder: the first alternative whose path resolves wins, then the
-/// default, then the missing-value rule (`:undefined`, `:null`, or the text as written).
+/// default, then the missing-value rule (`:undefined`, `:null`, then `missing`).
 fn resolve<C: Lookup + ?Sized>(
     placeholder: &Placeholder<'_>,
     context: &C,
     whole: bool,
+    missing: Missing,
 ) -> Result<Option<Value>, TemplateError> {
     for alternative in &placeholder.alternatives {
         let Some(found) = context.lookup(alternative.path) else {
@@ -123,12 +164,15 @@ fn resolve<C: Lookup + ?Sized>(
         let text = Value::String(default.text.to_owned());
         return Ok(Some(default.cast.apply(&text, whole)));
     }
-    let missing = if placeholder.undefined_when_missing {
-        (!whole).then(|| Value::String(String::new()))
+    if placeholder.undefined_when_missing {
+        Ok((!whole).then(|| Value::String(String::new())))
     } else if placeholder.null_when_missing {
-        Some(Value::Null)
+        Ok(Some(Value::Null))
+    } else if missing == Missing::Reject {
+        Err(TemplateError::Unresolved {
+            placeholder: placeholder.text.to_owned(),
+        })
     } else {
-        Some(Value::String(placeholder.text.to_owned()))
-    };
-    Ok(missing)
+        Ok(Some(Value::String(placeholder.text.to_owned())))
+    }
 }
