@@ -29,6 +29,18 @@ pub enum StoreError {
     /// redb reported an error (storage, transaction, table or commit).
     #[error("database error: {0}")]
     Database(#[from] redb::Error),
+    /// The database file is damaged: redb rejected it or failed on it while opening.
+    /// The store leaves such a file as it found it.
+    #[error(
+        "store file '{}' is damaged ({detail}); weft left it unchanged: restore it from a backup, or move it away to start with an empty store",
+        path.display()
+    )]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What redb reported.
+        detail: String,
+    },
     /// A stored record could not be decoded, which means the file was changed outside
     /// the store or written by an incompatible version.
     #[error("stored record '{key}' in table '{table}' is invalid: {message}")]

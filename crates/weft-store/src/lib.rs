@@ -17,6 +17,7 @@ mod account;
 mod cipher;
 mod environment;
 mod error;
+mod guard;
 mod key;
 mod lock;
 mod run;

@@ -3,13 +3,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableTable, Table, TableDefinition};
+use redb::{Database, ReadOnlyDatabase, ReadableTable, Table, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
 use crate::cipher::Cipher;
 use crate::environment::{DEFAULT_ENVIRONMENT, Environment};
+use crate::guard;
 use crate::key::{self, KeySource};
 use crate::lock::{self, LockFile};
 
@@ -98,11 +99,14 @@ impl Store {
         create_private_dir(dir)?;
         let lock = LockFile::acquire(&dir.join(LOCK_FILE))?;
         let db = open_database(dir)?;
-        initialise(&db)?;
+        let path = dir.join(DATABASE_FILE);
+        guard::catch(|| initialise(&db)).map_err(|panic| damaged(&path, &panic))??;
 
         let (key, key_source) = match key::load(dir, options.use_keyring)? {
             Some(found) => found,
-            None if has_key_check(&db)? => {
+            None if guard::catch(|| has_key_check(&db))
+                .map_err(|panic| damaged(&path, &panic))?? =>
+            {
                 return Err(StoreError::KeyMissing {
                     dir: dir.to_owned(),
                     key_file: dir.join(key::KEY_FILE),
@@ -111,7 +115,8 @@ impl Store {
             None => key::create(dir, options.use_keyring)?,
         };
         let cipher = Cipher::new(&key);
-        check_key(&db, &cipher, dir, &key_source)?;
+        guard::catch(|| check_key(&db, &cipher, dir, &key_source))
+            .map_err(|panic| damaged(&path, &panic))??;
 
         tracing::info!(dir = %dir.display(), key = %key_source.describe(), "store opened");
         Ok(Store {
@@ -146,20 +151,86 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 
 /// Opens the database file; redb's own file lock backs up the lock file, for example
 /// against a program that opens the database without it.
+///
+/// An existing file is first opened read-only, so a damaged one is reported without a
+/// single write. When redb has to repair the file (after a crash), the repair works on
+/// the file while a copy waits beside it; if the repair fails, the copy is put back.
 fn open_database(dir: &Path) -> Result<Database, StoreError> {
     let path = dir.join(DATABASE_FILE);
-    match Database::create(&path) {
-        Ok(db) => Ok(db),
-        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+    if !check_existing(dir, &path)? {
+        return open_writable(dir, &path);
+    }
+    let backup = path.with_extension("redb.before-repair");
+    fs::copy(&path, &backup).map_err(|error| StoreError::io(&backup, error))?;
+    match open_writable(dir, &path) {
+        Ok(db) => {
+            let _ = fs::remove_file(&backup);
+            Ok(db)
+        }
+        Err(error) => {
+            fs::rename(&backup, &path).map_err(|error| StoreError::io(&path, error))?;
+            Err(error)
+        }
+    }
+}
+
+/// Checks an existing database file without writing to it. Returns whether redb has
+/// to repair it; fails with [`StoreError::Damaged`] when it cannot be opened.
+fn check_existing(dir: &Path, path: &Path) -> Result<bool, StoreError> {
+    let length = match fs::metadata(path) {
+        Ok(metadata) => metadata.len(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(StoreError::io(path, error)),
+    };
+    // The key file is written after the database, so an empty database beside a key
+    // file lost its contents; without one, a first open stopped before redb wrote.
+    if length == 0 && dir.join(key::KEY_FILE).exists() {
+        return Err(damaged(path, "the file is empty"));
+    }
+    if length == 0 {
+        return Ok(false);
+    }
+    match guard::catch(|| ReadOnlyDatabase::open(path)) {
+        Ok(Ok(_db)) => Ok(false),
+        Ok(Err(redb::DatabaseError::RepairAborted)) => Ok(true),
+        Ok(Err(error)) => Err(open_error(dir, path, error)),
+        Err(panic) => Err(damaged(path, &panic)),
+    }
+}
+
+fn open_writable(dir: &Path, path: &Path) -> Result<Database, StoreError> {
+    match guard::catch(|| Database::create(path)) {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(error)) => Err(open_error(dir, path, error)),
+        Err(panic) => Err(damaged(path, &panic)),
+    }
+}
+
+/// Sorts redb's error on opening `path` into in use, damaged, input/output and other.
+fn open_error(dir: &Path, path: &Path, error: redb::DatabaseError) -> StoreError {
+    use redb::{DatabaseError, StorageError};
+    match error {
+        DatabaseError::DatabaseAlreadyOpen => {
             let pid = fs::File::open(dir.join(LOCK_FILE))
                 .ok()
                 .and_then(|mut file| lock::read_pid(&mut file));
-            Err(StoreError::InUse { pid })
+            StoreError::InUse { pid }
         }
-        Err(redb::DatabaseError::Storage(redb::StorageError::Io(error))) => {
-            Err(StoreError::io(path, error))
-        }
-        Err(error) => Err(error.into()),
+        DatabaseError::Storage(StorageError::Corrupted(detail)) => damaged(path, &detail),
+        DatabaseError::Storage(StorageError::Io(error)) => match error.kind() {
+            std::io::ErrorKind::InvalidData => damaged(path, "not a redb database"),
+            std::io::ErrorKind::UnexpectedEof => damaged(path, "the file is too short"),
+            _ => StoreError::io(path, error),
+        },
+        other => other.into(),
+    }
+}
+
+/// A [`StoreError::Damaged`] for `path`, with redb's multi-line messages on one line.
+fn damaged(path: &Path, detail: &str) -> StoreError {
+    StoreError::Damaged {
+        path: path.to_owned(),
+        detail: detail.split_whitespace().collect::<Vec<_>>().join(" "),
     }
 }
 
