@@ -23,11 +23,13 @@ mod log;
 mod lua_lib;
 mod manifest;
 mod pagination;
+mod pattern;
 mod read;
 mod registry;
 mod request;
 mod sandbox;
 mod session;
+mod text;
 
 pub use connector::{AccountContext, Call, Connector, Page};
 pub use error::{ConnectorError, LoadError};
@@ -36,3 +38,4 @@ pub use log::{LogLevel, LogRecord, LogSink};
 pub use manifest::{RateLimitHeaders, ResetUnit};
 pub use registry::{Registry, RegistryOptions};
 pub use sandbox::ScriptLimits;
+pub use text::escaped;

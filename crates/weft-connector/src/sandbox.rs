@@ -7,7 +7,7 @@ use std::time::Duration;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 use tokio::time::Instant;
 
-use crate::ConnectorError;
+use crate::{ConnectorError, pattern};
 
 /// How many VM instructions run between two budget checks.
 const HOOK_INTERVAL: u32 = 1_000;
@@ -43,6 +43,8 @@ pub(crate) struct Budget {
     instructions_left: Mutex<i64>,
     deadline: Mutex<Instant>,
     fault: Mutex<Option<String>>,
+    /// The connector function running now, named in pattern rejections.
+    hook: Mutex<String>,
 }
 
 impl Budget {
@@ -51,6 +53,7 @@ impl Budget {
             instructions_left: Mutex::new(i64::try_from(limits.instructions).unwrap_or(i64::MAX)),
             deadline: Mutex::new(Instant::now() + limits.wall_clock),
             fault: Mutex::new(None),
+            hook: Mutex::new("connector.lua".into()),
             limits,
         }
     }
@@ -60,6 +63,11 @@ impl Budget {
         *lock(&self.instructions_left) =
             i64::try_from(self.limits.instructions).unwrap_or(i64::MAX);
         *lock(&self.deadline) = Instant::now() + self.limits.wall_clock;
+    }
+
+    /// Names the connector function that runs next, such as `resources.pages.get`.
+    pub(crate) fn set_hook(&self, hook: &str) {
+        *lock(&self.hook) = hook.to_string();
     }
 
     pub(crate) fn limits(&self) -> &ScriptLimits {
@@ -137,9 +145,35 @@ collectgarbage = function(option)
 end
 "#;
 
-// NOTE: string.find, match, gmatch and gsub run Lua patterns in C, where the instruction
-// hook does not fire. A pathological pattern on a large subject can therefore run past the
-// wall-clock budget, and only the memory limit bounds the subject size.
+/// Lua that puts a cost check in front of the pattern functions, which match in C where
+/// the budget hook never fires. It receives the host's check, which returns a rejection
+/// message or nil. `string` is also the strings' metatable index, so `s:find` is covered.
+const PATTERN_GUARD: &str = r#"
+local check, error = ...
+local find, match, gmatch, gsub = string.find, string.match, string.gmatch, string.gsub
+
+local function guard(name, subject, pattern)
+  local message = check(name, subject, pattern)
+  if message then error(message, 3) end
+end
+
+string.find = function(subject, pattern, init, plain)
+  if not plain then guard("find", subject, pattern) end
+  return find(subject, pattern, init, plain)
+end
+string.match = function(subject, pattern, init)
+  guard("match", subject, pattern)
+  return match(subject, pattern, init)
+end
+string.gmatch = function(subject, pattern, init)
+  guard("gmatch", subject, pattern)
+  return gmatch(subject, pattern, init)
+end
+string.gsub = function(subject, pattern, replacement, limit)
+  guard("gsub", subject, pattern)
+  return gsub(subject, pattern, replacement, limit)
+end
+"#;
 
 /// Globals removed after the prelude ran.
 const REMOVED_GLOBALS: &[&str] = &[
@@ -174,8 +208,64 @@ pub(crate) fn new_state(limits: &ScriptLimits) -> mlua::Result<(Lua, Arc<Budget>
     let fault_budget = Arc::clone(&budget);
     let fault = lua.create_function(move |_, ()| Ok(fault_budget.fault()))?;
     lua.load(PRELUDE).set_name("=prelude").call::<()>(fault)?;
+    install_pattern_guard(&lua, &budget)?;
     strip_globals(&lua)?;
     Ok((lua, budget))
+}
+
+fn install_pattern_guard(lua: &Lua, budget: &Arc<Budget>) -> mlua::Result<()> {
+    let budget = Arc::clone(budget);
+    let check =
+        lua.create_function(move |_, (name, subject, pattern): (String, Value, Value)| {
+            Ok(pattern_rejection(&budget, &name, &subject, &pattern))
+        })?;
+    let error: Function = lua.globals().raw_get("error")?;
+    lua.load(PATTERN_GUARD)
+        .set_name("=pattern guard")
+        .call::<()>((check, error))
+}
+
+/// Explains why `string.<name>(subject, pattern)` is rejected, or returns `None` when its
+/// estimated cost is within [`pattern::MAX_STEPS`]. Arguments that are not strings or
+/// numbers pass, so Lua reports them itself.
+fn pattern_rejection(
+    budget: &Budget,
+    name: &str,
+    subject: &Value,
+    pattern: &Value,
+) -> Option<String> {
+    let length = match subject {
+        Value::String(text) => text.as_bytes().len(),
+        other => coerced_bytes(other)?.len(),
+    };
+    let pattern = coerced_bytes(pattern)?;
+    let usage = match name {
+        "gmatch" => pattern::Use::Iterated,
+        _ => pattern::Use::Anchorable,
+    };
+    let steps = pattern::estimate(&pattern, length, usage);
+    if steps <= pattern::MAX_STEPS {
+        return None;
+    }
+    let shown = crate::text::escaped(&String::from_utf8_lossy(&pattern), 80);
+    Some(format!(
+        "string.{name} in '{}' rejected the pattern '{shown}' on a subject of {} bytes: \
+         it may backtrack about {steps:.0e} steps, more than the limit of {:.0e}; use fewer \
+         '*', '+' and '-' items over characters that the next item can also match, anchor \
+         the pattern with '^', or match a shorter string",
+        lock(&budget.hook),
+        length,
+        pattern::MAX_STEPS,
+    ))
+}
+
+fn coerced_bytes(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::String(text) => Some(text.as_bytes().to_vec()),
+        Value::Integer(number) => Some(number.to_string().into_bytes()),
+        Value::Number(number) => Some(number.to_string().into_bytes()),
+        _ => None,
+    }
 }
 
 fn strip_globals(lua: &Lua) -> mlua::Result<()> {

@@ -143,6 +143,7 @@ impl Session {
         args: impl IntoLuaMulti,
     ) -> Result<MultiValue, ConnectorError> {
         let function = self.function(reference)?;
+        self.budget.set_hook(&reference.describe());
         let args = args
             .into_lua_multi(&self.lua)
             .map_err(|error| self.lua_failure(error))?;

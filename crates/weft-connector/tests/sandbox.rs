@@ -216,3 +216,53 @@ async fn infinite_loop_while_loading_is_a_load_error() -> TestResult {
     assert_eq!(errors[0].message, "instruction budget of 5000000 exceeded");
     Ok(())
 }
+
+/// Runs a `get` on the hostile connector on its own thread, failing the test when it does
+/// not return within `seconds`: a pattern matcher stuck in C cannot be cancelled.
+fn finishes_within(seconds: u64, resource: &'static str) -> ConnectorError {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let _ = sender.send(runtime.block_on(failure(resource)));
+    });
+    receiver
+        .recv_timeout(Duration::from_secs(seconds))
+        .unwrap_or_else(|_| panic!("'{resource}' still runs after {seconds} s"))
+}
+
+#[test]
+fn backtracking_pattern_is_rejected_quickly() {
+    let error = finishes_within(20, "backtrack");
+    let message = error.to_string();
+    assert!(message.starts_with("connector 'hostile': "), "{message}");
+    assert!(message.contains("hostile/connector.lua:"), "{message}");
+    assert!(
+        message.contains("string.find in 'resources.backtrack.get' rejected the pattern"),
+        "{message}"
+    );
+    assert!(message.contains("on a subject of 31 bytes"), "{message}");
+    assert!(message.contains("may backtrack about"), "{message}");
+}
+
+#[test]
+fn backtracking_pattern_through_string_method_is_rejected() {
+    let message = finishes_within(20, "backtrack-method").to_string();
+    assert!(
+        message.contains("string.match in 'resources.backtrack-method.get' rejected"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn ordinary_patterns_still_work() -> TestResult {
+    let account = account(None);
+    let request = hostile()
+        .prepare(&account, &get("patterns"), ReqwestSend::shared())
+        .await?;
+    let expected = "https%3A%2F%2Fhostile.example.com%2Fitems%3Fafter%3Dabc%7Climit%7C100%7Ca%2Cb%2Cc%7Cx%20y%7C2000";
+    assert_eq!(
+        request.url,
+        format!("https://hostile.example.com/{expected}")
+    );
+    Ok(())
+}
