@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod data_dir;
 mod progress;
+mod report;
 mod signals;
 
 /// mimalloc, because JSONata evaluation allocates many small values and glibc
@@ -72,7 +73,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", report::describe(&error));
             ExitCode::from(2)
         }
     }

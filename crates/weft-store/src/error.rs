@@ -5,6 +5,9 @@ use std::path::PathBuf;
 ///
 /// Messages never contain a secret: context values, API tokens and the encryption key
 /// stay out of every variant.
+///
+/// Each message already includes its cause, so no variant has an error `source`: a
+/// report that prints the source chain (anyhow's `{:#}`) would repeat the cause.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -19,16 +22,16 @@ pub enum StoreError {
         pid: Option<u32>,
     },
     /// A file or folder of the store could not be created, read or written.
-    #[error("failed to access '{}': {source}", path.display())]
+    #[error("failed to access '{}': {error}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// The operating system's error.
-        source: io::Error,
+        error: io::Error,
     },
     /// redb reported an error (storage, transaction, table or commit).
     #[error("database error: {0}")]
-    Database(#[from] redb::Error),
+    Database(redb::Error),
     /// The database file is damaged: redb rejected it or failed on it while opening.
     /// The store leaves such a file as it found it.
     #[error(
@@ -71,6 +74,15 @@ pub enum StoreError {
         dir: PathBuf,
         /// Expected path of the key file.
         key_file: PathBuf,
+    },
+    /// The key file does not hold a key: 64 hexadecimal digits.
+    #[error(
+        "key file '{}' is invalid: expected 64 hexadecimal digits; restore it from a backup",
+        path.display()
+    )]
+    InvalidKeyFile {
+        /// The key file.
+        path: PathBuf,
     },
     /// The key that was found does not decrypt this store's data.
     #[error("encryption key from {source_name} does not decrypt store '{}'", dir.display())]
@@ -161,10 +173,10 @@ fn owner(pid: Option<u32>) -> String {
 }
 
 impl StoreError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: io::Error) -> StoreError {
         StoreError::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 
@@ -185,6 +197,12 @@ macro_rules! from_redb {
             }
         }
     )*};
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(error: redb::Error) -> StoreError {
+        StoreError::Database(error)
+    }
 }
 
 from_redb!(

@@ -71,12 +71,8 @@ pub(crate) fn create(dir: &Path, use_keyring: bool) -> Result<(Key, KeySource), 
 fn read_key_file(path: &Path) -> Result<Key, StoreError> {
     let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| StoreError::io(path, e))?);
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    hex::decode_to_slice(text.trim(), key.as_mut()).map_err(|_| StoreError::Io {
+    hex::decode_to_slice(text.trim(), key.as_mut()).map_err(|_| StoreError::InvalidKeyFile {
         path: path.to_owned(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "expected 64 hexadecimal digits",
-        ),
     })?;
     Ok(key)
 }

@@ -19,7 +19,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut all_valid = true;
     for path in &args.specs {
         all_valid &= validate_file(path).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", crate::report::describe(&error));
             false
         });
     }

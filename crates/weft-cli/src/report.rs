@@ -1,0 +1,56 @@
+//! Error reports on stderr.
+
+/// Joins an error and its causes with ": ", leaving out a cause whose text an earlier
+/// message already contains. Many library errors put their source in their own message
+/// and also return it as `source()`; printing both would repeat it.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that prints its source and also returns it from `source()`.
+    #[derive(Debug)]
+    struct Repeats(std::io::Error);
+
+    impl std::fmt::Display for Repeats {
+        fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(formatter, "failed to read 'x': {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Repeats {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn leaves_out_a_cause_the_message_already_has() {
+        let io = std::io::Error::other("disk on fire");
+        let error = anyhow::Error::new(Repeats(io)).context("failed to open the store");
+        assert_eq!(
+            describe(&error),
+            "failed to open the store: failed to read 'x': disk on fire"
+        );
+    }
+
+    #[test]
+    fn keeps_causes_that_add_something() {
+        let error = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(describe(&error), "outer: inner");
+    }
+}
