@@ -1,18 +1,17 @@
 //! `/integrated-account`: the token environment's accounts, secrets redacted.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use weft::store::{Account, AccountStatus, AccountUpdate, NewAccount};
 
-use crate::app::{AppState, body_bytes, parse_json};
+use crate::app::{AppState, Caller, parse_json};
 use crate::error::{ApiError, ErrorBody};
 use crate::execute::blocking;
+use crate::extract::RequestBody;
 
 /// Body of `POST /integrated-account`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,9 +62,8 @@ mod double_option {
     security(("bearer" = [])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.authenticate(&headers).await?;
     let store = state.executor.store().clone();
     let accounts = blocking(move || store.list_accounts(Some(&caller.environment))).await??;
     let result: Vec<Value> = accounts.iter().map(Account::redacted).collect();
@@ -80,10 +78,10 @@ pub(crate) async fn list(
     security(("bearer" = [])))]
 pub(crate) async fn get_one(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let environment = state.authenticate(&headers).await?.environment;
+    let environment = caller.environment;
     let account = visible(&state, &id, &environment).await?;
     Ok(Json(account.redacted()))
 }
@@ -96,11 +94,11 @@ pub(crate) async fn get_one(
     security(("bearer" = [])))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    caller: Caller,
+    RequestBody(bytes): RequestBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let environment = state.authenticate(&headers).await?.environment;
-    let body: CreateAccount = decode(&body_bytes(body, state.config.body_limit)?)?;
+    let environment = caller.environment;
+    let body: CreateAccount = decode(&bytes)?;
     let connector = state
         .executor
         .registry()
@@ -131,12 +129,12 @@ pub(crate) async fn create(
     security(("bearer" = [])))]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    RequestBody(bytes): RequestBody,
 ) -> Result<Json<Value>, ApiError> {
-    let environment = state.authenticate(&headers).await?.environment;
-    let body: UpdateAccount = decode(&body_bytes(body, state.config.body_limit)?)?;
+    let environment = caller.environment;
+    let body: UpdateAccount = decode(&bytes)?;
     let status = match &body.status {
         Some(text) => Some(
             text.parse::<AccountStatus>()
@@ -164,10 +162,10 @@ pub(crate) async fn update(
     security(("bearer" = [])))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let environment = state.authenticate(&headers).await?.environment;
+    let environment = caller.environment;
     let account = visible(&state, &id, &environment).await?;
     let store = state.executor.store().clone();
     blocking(move || store.delete_account(&id)).await??;

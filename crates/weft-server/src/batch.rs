@@ -3,9 +3,7 @@
 use std::time::Instant;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -14,8 +12,9 @@ use utoipa::ToSchema;
 use weft::Plan;
 use weft::spec::Diagnostics;
 
-use crate::app::{AppState, Caller, body_bytes, parse_json};
+use crate::app::{AppState, Caller, parse_json};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::RequestBody;
 use crate::idempotency::{Lookup, RunningKey, Stored, body_hash};
 
 /// Header naming the run history record of a batch.
@@ -44,6 +43,7 @@ pub struct BatchResponse {
         (status = 400, description = "invalid JSON or invalid spec (code `invalid_spec`, every problem in `problems`)", body = ErrorBody),
         (status = 401, description = "bad token (`unauthorized`) or account needs reauthorization (`needs_reauth`)", body = ErrorBody),
         (status = 404, description = "account missing or in another environment", body = ErrorBody),
+        (status = 408, description = "the body did not arrive within the body timeout", body = ErrorBody),
         (status = 409, description = "a request with this Idempotency-Key is still running", body = ErrorBody),
         (status = 413, description = "body larger than the limit", body = ErrorBody),
         (status = 422, description = "Idempotency-Key reused with another body", body = ErrorBody),
@@ -51,11 +51,10 @@ pub struct BatchResponse {
     security(("bearer" = [])))]
 pub(crate) async fn batch_request(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    RequestBody(bytes): RequestBody,
 ) -> Result<Response, ApiError> {
-    let caller = state.authenticate(&headers).await?;
-    let bytes = body_bytes(body, state.config.body_limit)?;
     let spec = parse_json(&bytes)?;
     let plan = plan(&bytes)?;
     let Some(key) = idempotency_key(&headers)? else {

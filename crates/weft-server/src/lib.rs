@@ -7,7 +7,9 @@
 //! future completes, then lets running batches finish for at most
 //! [`ServerConfig::shutdown_grace`]. Connections speak HTTP/1.1 with keep-alive; a
 //! client that does not finish sending its request headers within
-//! [`ServerConfig::header_timeout`] is disconnected.
+//! [`ServerConfig::header_timeout`] is disconnected. The token is checked from the
+//! headers before the body is read, and a body that does not arrive within
+//! [`ServerConfig::body_timeout`] gets 408.
 //!
 //! - Auth: `Authorization: Bearer <token>`; the token's environment scopes every
 //!   account lookup, and an account elsewhere gets the same response as a missing one.
@@ -20,6 +22,7 @@ mod app;
 mod batch;
 mod error;
 mod execute;
+mod extract;
 mod idempotency;
 mod listen;
 mod openapi;
@@ -43,6 +46,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 /// Default time a client has to send a request's headers: 30 seconds.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default time a client has to send a request's body once its headers arrived: 30 seconds.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Limits and tunables of the server.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -56,6 +62,10 @@ pub struct ServerConfig {
     /// Time a client has to send a request's headers. A connection whose headers are
     /// still incomplete after this time is closed.
     pub header_timeout: Duration,
+    /// Time a client has to send a request's whole body, counted from the end of its
+    /// headers. A body still incomplete after this time gets 408 and the connection is
+    /// closed.
+    pub body_timeout: Duration,
     /// Engine options for every batch.
     pub engine: Options,
 }
@@ -67,6 +77,7 @@ impl Default for ServerConfig {
             per_token_concurrency: 16,
             shutdown_grace: Duration::from_secs(30),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             engine: Options::default(),
         }
     }
@@ -94,6 +105,12 @@ impl ServerConfig {
     /// Returns this configuration with another header read timeout.
     pub fn with_header_timeout(mut self, timeout: Duration) -> ServerConfig {
         self.header_timeout = timeout;
+        self
+    }
+
+    /// Returns this configuration with another body read timeout.
+    pub fn with_body_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.body_timeout = timeout;
         self
     }
 

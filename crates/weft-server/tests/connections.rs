@@ -136,3 +136,66 @@ async fn shutdown_ends_after_grace_period() -> TestResult {
     assert!(stopped.is_ok(), "server still waiting after {PATIENCE:?}");
     Ok(())
 }
+
+/// Sends complete headers announcing a 100-byte body, then only its first byte.
+async fn send_partial_body(stream: &mut TcpStream, request: &str, token: &str) -> TestResult {
+    let head = format!(
+        "{request} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: 100\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await?;
+    Ok(())
+}
+
+/// Splits a response that ends with the connection into its status line and JSON body.
+fn status_and_body(received: &[u8]) -> TestResult<(String, serde_json::Value)> {
+    let text = String::from_utf8(received.to_vec())?;
+    let (head, body) = text.split_once("\r\n\r\n").ok_or("no complete response")?;
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    Ok((status, serde_json::from_str(body)?))
+}
+
+#[tokio::test]
+async fn rejects_bad_token_before_reading_body() -> TestResult {
+    let config = ServerConfig::default()
+        .with_header_timeout(Duration::from_secs(2))
+        .with_body_timeout(Duration::from_secs(60));
+    let harness = Harness::with_config(config).await?;
+    for path in ["POST /batch-request", "POST /integrated-account"] {
+        let mut stream = TcpStream::connect(address(&harness)?).await?;
+        send_partial_body(&mut stream, path, "x").await?;
+        let received = timeout(PATIENCE, read_until_closed(&mut stream))
+            .await
+            .map_err(|_| format!("no response from {path} after {PATIENCE:?}"))?;
+        let (status, body) = status_and_body(&received)?;
+        assert_eq!(status, "HTTP/1.1 401 Unauthorized", "{path}");
+        assert_eq!(body["code"], "unauthorized", "{path}: {body}");
+    }
+    harness.stop().await
+}
+
+#[tokio::test]
+async fn times_out_slow_body_with_408() -> TestResult {
+    let config = ServerConfig::default().with_body_timeout(Duration::from_millis(300));
+    let harness = Harness::with_config(config).await?;
+    let requests = [
+        "POST /batch-request".to_owned(),
+        "POST /integrated-account".to_owned(),
+        format!("PATCH /integrated-account/{}", harness.account.id),
+    ];
+    for path in requests {
+        let mut stream = TcpStream::connect(address(&harness)?).await?;
+        send_partial_body(&mut stream, &path, &harness.token).await?;
+        let received = timeout(PATIENCE, read_until_closed(&mut stream))
+            .await
+            .map_err(|_| format!("slow body to {path} still open after {PATIENCE:?}"))?;
+        let (status, body) = status_and_body(&received)?;
+        assert_eq!(status, "HTTP/1.1 408 Request Timeout", "{path}");
+        assert_eq!(body["statusCode"], 408, "{path}: {body}");
+        assert_eq!(body["code"], "request_timeout", "{path}: {body}");
+        assert_eq!(body["error"], "Request Timeout", "{path}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains("300ms"), "{path}: {message}");
+    }
+    harness.stop().await
+}

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use weft_server::{DEFAULT_BODY_LIMIT, DEFAULT_HEADER_TIMEOUT, Server, ServerConfig};
+use weft_server::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, Server, ServerConfig,
+};
 
 use crate::data_dir::{DataDir, load_registry};
 
@@ -32,6 +34,11 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_HEADER_TIMEOUT.as_secs(),
           value_parser = nonzero::<u64>)]
     header_timeout: u64,
+    /// Seconds a client has to send a request's body after its headers. A slower body
+    /// gets 408 and the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_BODY_TIMEOUT.as_secs(),
+          value_parser = nonzero::<u64>)]
+    body_timeout: u64,
     /// Seconds running batches may take to finish after SIGTERM or Ctrl-C.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     shutdown_grace: u64,
@@ -51,6 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_body_limit(args.body_limit)
         .with_per_token_concurrency(args.token_concurrency)
         .with_header_timeout(Duration::from_secs(args.header_timeout))
+        .with_body_timeout(Duration::from_secs(args.body_timeout))
         .with_shutdown_grace(Duration::from_secs(args.shutdown_grace));
     let server = Server::new(store, registry, config)?;
     runtime.block_on(serve(server, &args.listen, &addresses))?;
