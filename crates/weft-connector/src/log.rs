@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::HttpSend;
+use crate::redact::redact;
 
 /// Severity of a connector log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,14 +60,4 @@ impl LogTarget {
             client.log(&record);
         }
     }
-}
-
-/// Replaces every occurrence of a secret value in `text` with `[redacted]`. Values shorter
-/// than 4 characters are left alone because they would match ordinary text.
-pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
-    let mut text = text.to_string();
-    for secret in secrets.iter().filter(|secret| secret.len() >= 4) {
-        text = text.replace(secret.as_str(), "[redacted]");
-    }
-    text
 }

@@ -7,9 +7,10 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 use serde_json::Map;
 
 use crate::connector::Definition;
-use crate::log::{LogTarget, redact};
+use crate::log::LogTarget;
 use crate::lua_lib::{self, from_lua, to_lua};
 use crate::manifest::{Auth, FnRef};
+use crate::redact::redact;
 use crate::request::{apply_declared_auth, base_url, join_url, within_base};
 use crate::sandbox::{self, Budget, script};
 use crate::{AccountContext, Call, ConnectorError, HttpRequest, HttpResponse, HttpSend};

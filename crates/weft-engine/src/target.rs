@@ -101,8 +101,6 @@ pub(crate) struct Redactor {
     secrets: Arc<RwLock<Vec<String>>>,
 }
 
-const REDACTED: &str = "[redacted]";
-
 impl Redactor {
     /// Adds secret values to hide. Values shorter than 4 characters are skipped
     /// because they would blank out ordinary words in messages.
@@ -111,25 +109,22 @@ impl Redactor {
             .secrets
             .write()
             .unwrap_or_else(|poison| poison.into_inner());
-        for value in values.iter().filter(|value| value.len() >= 4) {
+        let long_enough = |value: &&String| value.len() >= weft_connector::MIN_SECRET_LEN;
+        for value in values.iter().filter(long_enough) {
             if !secrets.contains(value) {
                 secrets.push(value.clone());
             }
         }
     }
 
+    /// Returns `text` with the secrets hidden, also in their percent-encoded,
+    /// JSON-escaped and base64 forms.
     pub(crate) fn text(&self, text: &str) -> String {
         let secrets = self
             .secrets
             .read()
             .unwrap_or_else(|poison| poison.into_inner());
-        let mut text = text.to_owned();
-        for secret in secrets.iter() {
-            if text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), REDACTED);
-            }
-        }
-        text
+        weft_connector::redact(text, &secrets)
     }
 
     pub(crate) fn value(&self, value: &mut Value) {
