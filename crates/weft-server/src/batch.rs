@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -14,7 +14,7 @@ use weft::spec::Diagnostics;
 
 use crate::app::{AppState, Caller, parse_json};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::RequestBody;
+use crate::extract::{IdempotencyKey, RequestBody};
 use crate::idempotency::{Lookup, RunningKey, Stored, body_hash};
 
 /// Header naming the run history record of a batch.
@@ -37,10 +37,10 @@ pub struct BatchResponse {
 #[utoipa::path(post, path = "/batch-request", tag = "batch",
     request_body(content = Object, description = "the batch body: integrated_account_id, args, resources"),
     params(("Idempotency-Key" = Option<String>, Header,
-            description = "replays the stored response for the same key and body within 24 hours")),
+            description = "sent once, 1 to 255 characters of visible ASCII; replays the stored response for the same key and body within 24 hours")),
     responses(
         (status = 200, description = "the batch ran; failed calls are in `errors`", body = BatchResponse),
-        (status = 400, description = "invalid JSON or invalid spec (code `invalid_spec`, every problem in `problems`)", body = ErrorBody),
+        (status = 400, description = "invalid JSON, bad Idempotency-Key or invalid spec (code `invalid_spec`, every problem in `problems`)", body = ErrorBody),
         (status = 401, description = "bad token (`unauthorized`) or account needs reauthorization (`needs_reauth`)", body = ErrorBody),
         (status = 404, description = "account missing or in another environment", body = ErrorBody),
         (status = 408, description = "the body did not arrive within the body timeout", body = ErrorBody),
@@ -52,12 +52,12 @@ pub struct BatchResponse {
 pub(crate) async fn batch_request(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     RequestBody(bytes): RequestBody,
 ) -> Result<Response, ApiError> {
     let spec = parse_json(&bytes)?;
     let plan = plan(&bytes)?;
-    let Some(key) = idempotency_key(&headers)? else {
+    let Some(key) = key else {
         return run_detached(&state, &caller, spec, plan, None).await;
     };
     let hash = body_hash(&serde_json::to_vec(&spec).expect("JSON values encode"));
@@ -140,18 +140,6 @@ fn invalid_spec(diagnostics: Diagnostics) -> ApiError {
         diagnostics.to_string(),
     )
     .with_problems(Value::Array(problems))
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= 255 => Ok(Some(key.to_owned())),
-        _ => Err(ApiError::invalid_body(
-            "Idempotency-Key must be 1 to 255 characters of visible ASCII",
-        )),
-    }
 }
 
 /// Runs the batch under the token's concurrency limit and builds the response.

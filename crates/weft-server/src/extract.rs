@@ -4,8 +4,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::app::{AppState, Caller, body_bytes};
 use crate::error::ApiError;
@@ -16,6 +16,70 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
         state.authenticate(&parts.headers).await
     }
+}
+
+/// Maximum length of an `Idempotency-Key`, in bytes.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Maximum length of a bad header value quoted back in an error message, in bytes.
+const MAX_QUOTED: usize = 64;
+
+/// The `Idempotency-Key` header when the request has one: sent once, 1 to 255
+/// characters of visible ASCII (0x21 to 0x7E, so no spaces).
+pub(crate) struct IdempotencyKey(pub Option<String>);
+
+impl FromRequestParts<AppState> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<IdempotencyKey, ApiError> {
+        idempotency_key(&parts.headers).map(IdempotencyKey)
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let values: Vec<&HeaderValue> = headers.get_all("idempotency-key").iter().collect();
+    let value = match values.as_slice() {
+        [] => return Ok(None),
+        [value] => value,
+        several => {
+            let quoted: Vec<String> = several.iter().map(|value| quote(value)).collect();
+            let message = format!(
+                "Idempotency-Key was sent {} times ({}), but it must be sent once",
+                several.len(),
+                quoted.join(", ")
+            );
+            return Err(ApiError::invalid_body(message));
+        }
+    };
+
+    let bytes = value.as_bytes();
+    let visible = bytes.iter().all(u8::is_ascii_graphic);
+    if visible && !bytes.is_empty() && bytes.len() <= MAX_IDEMPOTENCY_KEY {
+        let key = String::from_utf8(bytes.to_vec()).expect("visible ASCII is UTF-8");
+        return Ok(Some(key));
+    }
+    let length = if bytes.len() > MAX_IDEMPOTENCY_KEY {
+        format!(" ({} bytes)", bytes.len())
+    } else {
+        String::new()
+    };
+    Err(ApiError::invalid_body(format!(
+        "invalid Idempotency-Key {}{length}: a key must be 1 to {MAX_IDEMPOTENCY_KEY} \
+         characters of visible ASCII, without spaces",
+        quote(value)
+    )))
+}
+
+/// Quotes a header value with quotes, control characters and non-ASCII bytes escaped,
+/// cut after [`MAX_QUOTED`] bytes.
+fn quote(value: &HeaderValue) -> String {
+    let bytes = value.as_bytes();
+    let prefix = &bytes[..bytes.len().min(MAX_QUOTED)];
+    let more = if bytes.len() > MAX_QUOTED { "..." } else { "" };
+    format!("'{}{more}'", prefix.escape_ascii())
 }
 
 /// The whole request body, read within the body limit and the body timeout.

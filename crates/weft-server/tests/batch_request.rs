@@ -224,3 +224,60 @@ async fn rejects_a_body_that_is_not_json() -> TestResult {
     error_body(response, 400, "invalid_body").await?;
     harness.stop().await
 }
+
+#[tokio::test]
+async fn rejects_malformed_idempotency_keys() -> TestResult {
+    let harness = Harness::start().await?;
+    let body = harness.example_batch()?;
+    let long = "k".repeat(256);
+    let cases: [(&[u8], &str); 5] = [
+        (b"a b", "'a b'"),
+        (b"a\tb", r"'a\tb'"),
+        (b"it's\xff", r"'it\'s\xff'"),
+        (b"", "''"),
+        (long.as_bytes(), "256"),
+    ];
+    for (key, quoted) in cases {
+        let response = harness
+            .client
+            .post(format!("{}/batch-request", harness.url))
+            .bearer_auth(&harness.token)
+            .header(
+                "Idempotency-Key",
+                reqwest::header::HeaderValue::from_bytes(key)?,
+            )
+            .json(&body)
+            .send()
+            .await?;
+        let error = error_body(response, 400, "invalid_body").await?;
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains("Idempotency-Key"), "{message}");
+        assert!(message.contains(quoted), "{quoted} not in: {message}");
+        assert!(message.contains("visible ASCII"), "{message}");
+    }
+    assert_eq!(harness.upstream_hits(), 0);
+    assert!(harness.store.list_runs(Some("prod"), 10)?.is_empty());
+    harness.stop().await
+}
+
+#[tokio::test]
+async fn rejects_repeated_idempotency_key_header() -> TestResult {
+    let harness = Harness::start().await?;
+    let body = harness.example_batch()?;
+    let response = harness
+        .client
+        .post(format!("{}/batch-request", harness.url))
+        .bearer_auth(&harness.token)
+        .header("Idempotency-Key", "first")
+        .header("Idempotency-Key", "second")
+        .json(&body)
+        .send()
+        .await?;
+    let error = error_body(response, 400, "invalid_body").await?;
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Idempotency-Key"), "{message}");
+    assert!(message.contains("'first'"), "{message}");
+    assert!(message.contains("'second'"), "{message}");
+    assert_eq!(harness.upstream_hits(), 0);
+    harness.stop().await
+}
