@@ -74,6 +74,82 @@ pub enum Problem {
     /// A JSONata expression that does not parse.
     #[error("{field} is not a valid JSONata expression: {message}")]
     InvalidExpression { field: String, message: String },
+    /// A `resources` path (in a placeholder or `loop_on`) whose key no node binds.
+    #[error(
+        "field '{field}': {kind} '{reference}' names node '{target}', which does not exist{}",
+        did_you_mean(.suggestion)
+    )]
+    UnknownResource {
+        field: String,
+        /// `placeholder`, or `path` for `loop_on`.
+        kind: &'static str,
+        reference: String,
+        target: String,
+        suggestion: Option<String>,
+    },
+    /// A `resources` path bound by a node that the referring node does not depend on.
+    #[error(
+        "field '{field}': {kind} '{reference}' refers to node '{target}', which node '{node}' \
+         does not depend on, directly or through its parents (add depends_on)"
+    )]
+    ResourceNotAncestor {
+        field: String,
+        kind: &'static str,
+        reference: String,
+        target: String,
+        node: String,
+    },
+    /// A `resources` path bound by an ancestor above a spool, which starts a new context.
+    #[error(
+        "field '{field}': {kind} '{reference}' refers to node '{target}', which spool '{spool}' \
+         hides (below a spool only {bound} are bound)"
+    )]
+    ResourceBehindSpool {
+        field: String,
+        kind: &'static str,
+        reference: String,
+        target: String,
+        spool: String,
+        /// The bindings the spool passes on, quoted and joined for the message.
+        bound: String,
+    },
+    /// A `resources` path naming the node's own records outside `recurse`.
+    #[error(
+        "field '{field}': {kind} '{reference}' refers to node '{target}' itself, whose records \
+         are bound only in its recurse and in its children"
+    )]
+    OwnResource {
+        field: String,
+        kind: &'static str,
+        reference: String,
+        target: String,
+    },
+    /// A `resources` path naming a request node by its name instead of its resource.
+    #[error(
+        "field '{field}': {kind} '{reference}' names request node '{target}' by its name, \
+         but its records are bound under its resource (did you mean '{suggestion}'?)"
+    )]
+    ResourceByName {
+        field: String,
+        kind: &'static str,
+        reference: String,
+        target: String,
+        suggestion: String,
+    },
+    /// An `args` path naming an arg the spec does not define. A warning, because a run
+    /// may pass more args.
+    #[error(
+        "field '{field}': {kind} '{reference}' names arg '{arg}', which the spec's args do not \
+         define{}; pass it when running the spec",
+        did_you_mean(.suggestion)
+    )]
+    UndefinedArg {
+        field: String,
+        kind: &'static str,
+        reference: String,
+        arg: String,
+        suggestion: Option<String>,
+    },
     /// A placeholder template that does not parse.
     #[error("{field}: {source}")]
     InvalidTemplate {

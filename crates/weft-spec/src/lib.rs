@@ -14,6 +14,7 @@ mod graph;
 mod locate;
 mod node;
 mod plan;
+mod references;
 mod schema;
 mod types;
 mod validate;

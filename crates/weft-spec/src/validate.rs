@@ -8,6 +8,7 @@ use crate::graph::{resolve_parents, topological_order};
 use crate::locate::Locator;
 use crate::node::{Draft, check_node, node_key};
 use crate::plan::{NodeKind, Plan, PlanNode};
+use crate::references::check_references;
 
 /// Top-level fields of a body.
 const BODY_FIELDS: [&str; 4] = ["$schema", "integrated_account_id", "args", "resources"];
@@ -175,6 +176,9 @@ pub fn plan_from_value(body: &Value) -> Result<Plan, Diagnostics> {
     let args = args(&mut report, &root, map);
     let drafts = resources(&mut report, &root, map);
     let parents = resolve_parents(&mut report, &drafts);
+    if let Some(Value::Array(nodes)) = map.get("resources") {
+        check_references(&mut report, nodes, &drafts, &parents, &args);
+    }
 
     if !report.errors.is_empty() {
         report
