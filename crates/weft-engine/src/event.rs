@@ -8,7 +8,7 @@ pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
 /// One step of a batch run, for progress displays and run logs.
 ///
 /// Serialised with an `event` tag, for example
-/// `{"event":"page_fetched","node":"page-content","page":0,"records":100}`.
+/// `{"event":"page_fetched","node":"page-content","page":1,"records":100}`.
 /// Events never contain account secrets; messages pass through the same redaction as
 /// `errors`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,7 +19,7 @@ pub enum Event {
     BatchStarted { nodes: usize, concurrency: usize },
     /// A node began its first run.
     NodeStarted { node: String },
-    /// One page of a call arrived (`page` counts from 0 within its call).
+    /// One page of a call arrived (`page` counts from 1 within its call).
     PageFetched {
         node: String,
         page: usize,

@@ -204,7 +204,7 @@ async fn follow_pages(
         };
         batch.events.send(Event::PageFetched {
             node: node.key.clone(),
-            page,
+            page: page + 1,
             records: parsed.records.len(),
         });
         for (index, record) in parsed.records.into_iter().enumerate() {
@@ -238,22 +238,55 @@ impl PageGuard {
         }
     }
 
-    fn admit(&mut self, page: usize, request: &weft_connector::HttpRequest) -> Result<(), Failure> {
-        if page >= self.limit {
+    /// Admits the request for the page at `index` (counted from 0), or fails when it is
+    /// past the limit or repeats an earlier page. Messages count pages from 1.
+    fn admit(
+        &mut self,
+        index: usize,
+        request: &weft_connector::HttpRequest,
+    ) -> Result<(), Failure> {
+        if index >= self.limit {
             let limit = self.limit;
             let message = format!("pagination went on for more than {limit} pages, the page limit");
             return Err(Failure::Endless(message));
         }
         let mut hasher = DefaultHasher::new();
         (&request.method, &request.url, &request.body).hash(&mut hasher);
-        match self.seen.insert(hasher.finish(), page) {
+        match self.seen.insert(hasher.finish(), index) {
             Some(earlier) => Err(Failure::Endless(format!(
-                "pagination repeats itself: the request for page {page} repeats page \
-                 {earlier}, so the API sent the same cursor again"
+                "pagination repeats itself: the request for page {} repeats page {} ({}), \
+                 so the API sent the same cursor again",
+                index + 1,
+                earlier + 1,
+                describe_request(request),
             ))),
             None => Ok(()),
         }
     }
+}
+
+/// Names a page request in a message: method, path and query (where a cursor usually
+/// is), and the start of the body (where a POST search keeps it). The batch redacts
+/// secrets from the message.
+fn describe_request(request: &weft_connector::HttpRequest) -> String {
+    const SHOWN_CHARS: usize = 200;
+    let target = match url::Url::parse(&request.url) {
+        Ok(url) => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        Err(_) => request.url.clone(),
+    };
+    let mut described = format!(
+        "{} '{}'",
+        request.method,
+        weft_connector::escaped(&target, SHOWN_CHARS)
+    );
+    if let Some(body) = request.body.as_deref().filter(|body| !body.is_empty()) {
+        let body = weft_connector::escaped(&String::from_utf8_lossy(body), SHOWN_CHARS);
+        described.push_str(&format!(" with body '{body}'"));
+    }
+    described
 }
 
 fn fail(

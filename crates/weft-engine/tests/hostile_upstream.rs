@@ -75,7 +75,41 @@ async fn repeated_cursor_stops_pagination_with_error() -> TestResult {
     let error = first_error(&run.output, "blocks");
     assert_eq!(error["statusCode"], 508);
     let message = error["message"].as_str().unwrap_or_default();
-    assert!(message.contains("page 2 repeats"), "{message}");
+    assert!(
+        message.contains("the request for page 3 repeats page 2 (GET '/v1/blocks/b1/children?"),
+        "{message}"
+    );
+    assert!(message.contains("start_cursor=same"), "{message}");
+    let pages: Vec<usize> = run
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::PageFetched { page, .. } => Some(*page),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pages, [1, 2]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn parse_hook_repeating_its_request_names_pages_from_one() -> TestResult {
+    let server =
+        Loopback::start(|_: &Received| (200, Vec::new(), json!({"items": [{"id": "a"}]}))).await;
+    let target = common::target("repeating", json!({}), server.origin.clone())?;
+    let spec = json!({
+        "integrated_account_id": "account-1",
+        "resources": [{"name": "items", "resource": "items", "method": "list", "persist": true}]
+    });
+    let run = run(&engine(Options::default())?, plan(spec)?, target).await?;
+
+    assert_eq!(server.requests().len(), 1);
+    let message = first_error(&run.output, "items")["message"].clone();
+    let message = message.as_str().unwrap_or_default();
+    assert!(
+        message.contains("the request for page 2 repeats page 1 (GET '/items?cursor=c1')"),
+        "{message}"
+    );
     Ok(())
 }
 
