@@ -13,6 +13,7 @@ use crate::manifest::{Auth, FnRef};
 use crate::redact::redact;
 use crate::request::{apply_declared_auth, base_url, join_url, within_base};
 use crate::sandbox::{self, Budget, script};
+use crate::text::escaped;
 use crate::{AccountContext, Call, ConnectorError, HttpRequest, HttpResponse, HttpSend};
 
 const CONNECTOR_KEY: &str = "weft.connector";
@@ -422,6 +423,26 @@ pub(crate) fn response_to_lua(lua: &Lua, response: &HttpResponse) -> mlua::Resul
     Ok(table)
 }
 
+/// Rejects a header name or value that HTTP cannot carry, such as one with CR or LF.
+fn check_header(name: &str, value: &str) -> Result<(), String> {
+    let shown_name = escaped(name, SHOWN_CHARS);
+    let token = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(format!(
+            "a request with an invalid header name '{shown_name}'"
+        ));
+    }
+    let control = |byte: u8| (byte < 0x20 && byte != b'\t') || byte == 0x7f;
+    if value.bytes().any(control) {
+        let shown = escaped(value, SHOWN_CHARS);
+        return Err(format!(
+            "a request whose header '{shown_name}' has an invalid value '{shown}': header \
+             values cannot contain control characters such as CR, LF or NUL"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a request table returned by connector code. `url` may be absolute, or `path`
 /// (with `query`) is joined to `base`; `json` is encoded as the body.
 pub(crate) fn request_from_lua(lua: &Lua, table: Table, base: &str) -> Result<HttpRequest, String> {
@@ -448,13 +469,7 @@ pub(crate) fn request_from_lua(lua: &Lua, table: Table, base: &str) -> Result<Ht
             _ => return Err("a request whose 'query' is not a table of values".into()),
         },
     };
-    let url = match (field("url")?, field("path")?) {
-        (Value::String(url), _) => join_url(&url.to_string_lossy(), "", &query)?,
-        (Value::Nil, Value::String(path)) if !base.is_empty() => {
-            join_url(base, &path.to_string_lossy(), &query)?
-        }
-        _ => return Err("a request without a 'url'".into()),
-    };
+    let url = request_url(field("url")?, field("path")?, base, &query)?;
     let mut request = HttpRequest {
         method,
         url,
@@ -472,6 +487,58 @@ pub(crate) fn request_from_lua(lua: &Lua, table: Table, base: &str) -> Result<Ht
         (other, _) => return Err(format!("a request whose 'body' is a {}", other.type_name())),
     }
     Ok(request)
+}
+
+/// Longest value quoted in a message about a bad request field.
+const SHOWN_CHARS: usize = 200;
+
+/// Builds the URL from `url`, or from `path` joined to `base`, and checks that it is an
+/// `http` or `https` URL.
+fn request_url(
+    url: Value,
+    path: Value,
+    base: &str,
+    query: &Map<String, serde_json::Value>,
+) -> Result<String, String> {
+    let joined = match (url, path) {
+        (Value::String(url), _) => join_url(&url.to_string_lossy(), "", query),
+        (Value::Nil, Value::String(path)) if !base.is_empty() => {
+            let path = path.to_string_lossy();
+            if !path.starts_with('/') {
+                let shown = escaped(&path, SHOWN_CHARS);
+                return Err(format!(
+                    "a request whose 'path' '{shown}' does not start with '/'"
+                ));
+            }
+            join_url(base, &path, query)
+        }
+        (Value::Nil, Value::Nil) => return Err("a request without a 'url' or 'path'".into()),
+        (Value::Nil, Value::String(_)) => {
+            return Err("a request with a 'path' where only an absolute 'url' is allowed".into());
+        }
+        (Value::Nil, other) => {
+            return Err(format!(
+                "a request whose 'path' is a {}, not a string",
+                other.type_name()
+            ));
+        }
+        (other, _) => {
+            return Err(format!(
+                "a request whose 'url' is a {}, not a string",
+                other.type_name()
+            ));
+        }
+    };
+    let joined = joined
+        .map_err(|message| format!("a request with an {}", escaped(&message, SHOWN_CHARS)))?;
+    let scheme = joined.split(':').next().unwrap_or_default();
+    if scheme != "http" && scheme != "https" {
+        let shown = escaped(&joined, SHOWN_CHARS);
+        return Err(format!(
+            "a request whose 'url' '{shown}' is not an http or https URL"
+        ));
+    }
+    Ok(joined)
 }
 
 fn read_headers(table: &Table) -> Result<Vec<(String, String)>, String> {
@@ -503,6 +570,7 @@ fn read_headers(table: &Table) -> Result<Vec<(String, String)>, String> {
                 ));
             }
         };
+        check_header(&name, &value)?;
         pairs.push((name, value));
     }
     pairs.sort();

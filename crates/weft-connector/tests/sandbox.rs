@@ -266,3 +266,63 @@ async fn ordinary_patterns_still_work() -> TestResult {
     );
     Ok(())
 }
+
+fn script_message(error: ConnectorError) -> String {
+    match error {
+        ConnectorError::Script { message, .. } => message,
+        other => panic!("expected a script error, got {other:?}"),
+    }
+}
+
+async fn request_failure(resource: &str) -> String {
+    let mut account = account(None);
+    account
+        .context
+        .insert("api_key".into(), "key-0123456789".into());
+    script_message(failure_with(resource, account, ReqwestSend::shared()).await)
+}
+
+#[tokio::test]
+async fn path_table_names_hook_and_field() {
+    assert_eq!(
+        request_failure("path-table").await,
+        "'resources.path-table.get' returned a request whose 'path' is a table, not a string"
+    );
+}
+
+#[tokio::test]
+async fn file_url_names_hook_and_url() {
+    assert_eq!(
+        request_failure("file-url").await,
+        "'resources.file-url.get' returned a request whose 'url' 'file:///etc/passwd' is not \
+         an http or https URL"
+    );
+}
+
+#[tokio::test]
+async fn bad_url_is_escaped_and_redacted() {
+    assert_eq!(
+        request_failure("secret-url").await,
+        "'resources.secret-url.get' returned a request whose 'url' \
+         'ftp://files.example.com/?key=[redacted]' is not an http or https URL"
+    );
+}
+
+#[tokio::test]
+async fn crlf_header_value_names_header() {
+    assert_eq!(
+        request_failure("crlf-header").await,
+        "'resources.crlf-header.get' returned a request whose header 'X-Note' has an invalid \
+         value 'a\\r\\nX-Key: [redacted]': header values cannot contain control characters \
+         such as CR, LF or NUL"
+    );
+}
+
+#[tokio::test]
+async fn bad_header_name_is_escaped() {
+    assert_eq!(
+        request_failure("bad-header-name").await,
+        "'resources.bad-header-name.get' returned a request with an invalid header name \
+         'X Note\\n'"
+    );
+}
