@@ -1,8 +1,8 @@
 //! Checks of the paths that placeholders and `loop_on` read, against the bindings each
 //! node will have when it runs.
 //!
-//! A node sees, under `resources`, the binding of every ancestor up to and including
-//! the nearest spool: a request's records under its resource path (`block-children`,
+//! A node can read, under `resources`, the binding of every ancestor up to and
+//! including the nearest spool: a request's records under its resource path (`block-children`,
 //! `crm.contacts`), a transform's output under its name. A spool starts a new context
 //! holding only its array, under its name and under the binding of its parent, so
 //! nothing above the spool's parent is visible below it. A request also sees its own
@@ -22,18 +22,18 @@ use crate::node::Draft;
 /// Fields of a request node that hold templates, as JSON pointer tokens.
 const TEMPLATE_FIELDS: [&str; 3] = ["id", "query", "body"];
 
-/// What the check needs to know about one node, read from the raw body so that nodes
+/// The facts about one node that the check uses, read from the raw body so that nodes
 /// with other problems still take part.
 struct NodeInfo<'b> {
     key: Option<&'b str>,
     request: bool,
     spool: bool,
-    /// Where the node's output is bound under `resources`, when that is known.
+    /// Path of the node's output under `resources`, when known.
     binding: Option<Vec<String>>,
     map: Option<&'b Map<String, Value>>,
 }
 
-/// The bindings one node sees under `resources`.
+/// The bindings one node can read under `resources`.
 struct Scope {
     /// Binding paths, each with the node that binds it.
     visible: Vec<(Vec<String>, usize)>,
@@ -43,7 +43,7 @@ struct Scope {
     spool: Option<usize>,
 }
 
-/// One templated value of a node: where it is and what it may see.
+/// One templated value of a node, with its location and the records it can read.
 struct Field<'v> {
     node: usize,
     value: &'v Value,
@@ -101,7 +101,7 @@ fn node_info(value: &Value) -> NodeInfo<'_> {
     }
 }
 
-/// Every templated value of a node: `id`, object `query` and `body`, `recurse.if` and
+/// Collects every templated value of a node: `id`, object `query` and `body`, `recurse.if` and
 /// `recurse.config` of a request node. Values of the wrong type, and request fields
 /// on other kinds of node, are skipped because they are already reported.
 fn template_fields<'v>(info: &NodeInfo<'v>, node: usize) -> Vec<Field<'v>> {
@@ -173,9 +173,9 @@ struct Checker<'c, 'b> {
     args: Option<&'c Map<String, Value>>,
 }
 
-/// How one path of a reference fares against a node's scope.
+/// The outcome of checking one path of a reference against a node's scope.
 enum Verdict {
-    /// The path may resolve (or is not one this check knows about).
+    /// The path may resolve, or is outside `args` and `resources`.
     Fine,
     /// The path names an arg the spec does not define.
     UndefinedArg(String),
@@ -359,9 +359,6 @@ impl Checker<'_, '_> {
         site: &ReferenceSite<'_>,
         rest: &[&str],
     ) -> Problem {
-        let field = site.field.to_owned();
-        let reference = site.written.to_owned();
-        let kind = site.kind;
         let bound_by = (0..self.infos.len()).find(|other| {
             let binding = self.infos[*other].binding.as_deref();
             binding.is_some_and(|binding| overlaps(binding, rest))
@@ -373,23 +370,38 @@ impl Checker<'_, '_> {
             let info = &self.infos[*other];
             info.key == Some(rest[0]) && info.binding.as_ref().is_some_and(|b| b[0] != rest[0])
         });
-        if let Some(target) = by_name {
-            if !node_scope.sees(target) {
-                return self.out_of_scope(node_scope.scope, site, target);
-            }
-            let binding = self.infos[target].binding.as_deref().unwrap_or_default();
-            let from = format!("resources.{}", rest[0]);
-            let to = format!("resources.{}", binding.join("."));
-            return Problem::ResourceByName {
-                field,
-                kind,
-                target: rest[0].to_owned(),
-                suggestion: site.written.replacen(&from, &to, 1),
-                reference,
-            };
+        match by_name {
+            Some(target) if node_scope.sees(target) => self.by_name(site, target, rest[0]),
+            Some(target) => self.out_of_scope(node_scope.scope, site, target),
+            None => self.unknown(node_scope, site, rest),
         }
+    }
+
+    /// Builds the problem for a request node named by its name, suggesting the
+    /// placeholder rewritten with the node's resource path.
+    fn by_name(&self, site: &ReferenceSite<'_>, target: usize, name: &str) -> Problem {
+        let binding = self.infos[target].binding.as_deref().unwrap_or_default();
+        let from = format!("resources.{name}");
+        let to = format!("resources.{}", binding.join("."));
+        Problem::ResourceByName {
+            field: site.field.to_owned(),
+            kind: site.kind,
+            reference: site.written.to_owned(),
+            target: name.to_owned(),
+            suggestion: site.written.replacen(&from, &to, 1),
+        }
+    }
+
+    /// Builds the problem for a key that no node binds, suggesting a visible key, else
+    /// any node's key.
+    fn unknown(
+        &self,
+        node_scope: &NodeScope<'_>,
+        site: &ReferenceSite<'_>,
+        rest: &[&str],
+    ) -> Problem {
         let target = unknown_target(self.infos, rest);
-        let visible: Vec<String> = node_scope.keys();
+        let visible = node_scope.keys();
         let all: Vec<String> = self
             .infos
             .iter()
@@ -398,9 +410,9 @@ impl Checker<'_, '_> {
         let suggestion = suggest(&target, visible.iter().map(String::as_str))
             .or_else(|| suggest(&target, all.iter().map(String::as_str)));
         Problem::UnknownResource {
-            field,
-            kind,
-            reference,
+            field: site.field.to_owned(),
+            kind: site.kind,
+            reference: site.written.to_owned(),
             target,
             suggestion,
         }
@@ -446,7 +458,7 @@ impl Checker<'_, '_> {
     }
 }
 
-/// A node's scope together with its own records, where the field sees them.
+/// A node's scope together with its own records, where the field can read them.
 struct NodeScope<'s> {
     scope: &'s Scope,
     own: &'s [(Vec<String>, usize)],
@@ -464,7 +476,7 @@ impl NodeScope<'_> {
     }
 }
 
-/// Where a reference is written, for its diagnostic.
+/// The location of a reference, for its diagnostic.
 struct ReferenceSite<'s> {
     node: usize,
     pointer: &'s str,
@@ -483,8 +495,8 @@ impl ReferenceSite<'_> {
     }
 }
 
-/// Whether `path` (segments after `resources`) reaches into `binding` or stops above
-/// it: `crm` and `crm.contacts.id` both overlap `crm.contacts`, `crm.users` does not.
+/// Tests whether `path` (segments after `resources`) reaches into `binding` or stops
+/// above it: `crm` and `crm.contacts.id` both overlap `crm.contacts`, `crm.users` does not.
 fn overlaps(binding: &[String], path: &[&str]) -> bool {
     binding
         .iter()
@@ -492,7 +504,7 @@ fn overlaps(binding: &[String], path: &[&str]) -> bool {
         .all(|(bound, segment)| bound == segment)
 }
 
-/// The part of `path` a message names as the node: as many segments as the binding
+/// Returns the part of `path` that a message names as the node: as many segments as the binding
 /// that starts like it has (`crm.contact` for `crm.contact.id`), else the first one.
 fn unknown_target(infos: &[NodeInfo<'_>], path: &[&str]) -> String {
     let depth = infos

@@ -1,4 +1,4 @@
-//! Placeholder and `loop_on` paths checked against the bindings each node sees:
+//! Placeholder and `loop_on` paths checked against the bindings each node can read:
 //! `resources` paths that can never resolve are errors, undefined args are warnings.
 
 use serde_json::{Value, json};
