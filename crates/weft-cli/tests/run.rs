@@ -14,6 +14,32 @@ fn repo_path(relative: &str) -> PathBuf {
         .join(relative)
 }
 
+/// Proxy that every request to a host other than loopback goes to: a closed port, so
+/// no test can reach a real API even if a change lets a call escape the replay server.
+const CLOSED_PROXY: &str = "http://127.0.0.1:9";
+
+/// `weft`, kept away from the OS keyring and from every host but loopback.
+fn weft() -> Command {
+    weft_with_proxy(CLOSED_PROXY)
+}
+
+fn weft_with_proxy(proxy: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weft"));
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+        command.env(name, proxy).env(name.to_lowercase(), proxy);
+    }
+    command
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env("WEFT_NO_KEYRING", "1");
+    command
+}
+
+/// Opens the store in `data` with its key in the key file, never the OS keyring.
+fn open_store(data: &Path) -> Result<weft::Store, weft::store::StoreError> {
+    weft::Store::open_with(data, &weft::store::StoreOptions::key_file_only())
+}
+
 /// A fresh folder under the system temp folder, removed when dropped.
 struct TempDir(PathBuf);
 
@@ -41,7 +67,7 @@ fn write_spec(dir: &TempDir, spec: &Value) -> Result<PathBuf, Box<dyn std::error
 
 /// Runs `weft run SPEC --replay workspace.har` with a data folder that has no store.
 fn weft_run(dir: &TempDir, spec: &Path, extra: &[&str]) -> std::io::Result<Output> {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
+    weft()
         .arg("run")
         .arg(spec)
         .arg("--replay")
@@ -146,11 +172,11 @@ fn args_option_replaces_spec_args() -> TestResult {
 }
 
 #[test]
-fn unknown_account_without_connector_fails() -> TestResult {
+fn unknown_account_without_connector_exits_one() -> TestResult {
     let dir = TempDir::new("no-account")?;
     let spec = write_spec(&dir, &loop_spec())?;
     let output = weft_run(&dir, &spec, &[])?;
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("'not-in-any-store' not found"), "{stderr}");
     Ok(())
@@ -219,7 +245,7 @@ fn stored_account_is_used_with_its_context() -> TestResult {
     let dir = TempDir::new("store")?;
     let data = dir.0.join("data");
     let account_id = {
-        let store = weft::Store::open(&data)?;
+        let store = open_store(&data)?;
         let account = store.create_account(weft::store::NewAccount {
             environment: "default".into(),
             connector: "notion".into(),
@@ -247,7 +273,7 @@ fn notion_example_prints_expected_markdown() -> TestResult {
     let example = repo_path("examples/notion");
     let expected = std::fs::read_to_string(example.join("expected.md"))?;
     let dir = TempDir::new("example")?;
-    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+    let output = weft()
         .arg("run")
         .arg(example.join("page-to-markdown.json"))
         .arg("--replay")
@@ -273,7 +299,7 @@ fn needs_reauth_account_exits_one_with_message() -> TestResult {
     let dir = TempDir::new("reauth")?;
     let data = dir.0.join("data");
     let account_id = {
-        let store = weft::Store::open(&data)?;
+        let store = open_store(&data)?;
         let account = store.create_account(weft::store::NewAccount {
             environment: "default".into(),
             connector: "notion".into(),
@@ -358,7 +384,7 @@ fn ndjson_reader_that_stops_early_is_not_a_crash() -> TestResult {
     let mut spec = loop_spec();
     spec["args"]["page_ids"] = json!(vec!["page-1"; 3000]);
     let spec = write_spec(&dir, &spec)?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+    let mut child = weft()
         .arg("run")
         .arg(&spec)
         .args(["--connector", "notion", "--output", "ndjson", "--replay"])
@@ -383,7 +409,7 @@ fn ndjson_reader_that_stops_early_is_not_a_crash() -> TestResult {
 fn missing_har_file_is_named_once() -> TestResult {
     let dir = TempDir::new("no-har")?;
     let spec = write_spec(&dir, &loop_spec())?;
-    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+    let output = weft()
         .arg("run")
         .arg(&spec)
         .args(["--connector", "notion", "--replay", "missing.har"])
@@ -401,7 +427,7 @@ fn rust_log_trace_shows_logs_without_secrets() -> TestResult {
     let dir = TempDir::new("trace")?;
     let data = dir.0.join("data");
     let account_id = {
-        let store = weft::Store::open(&data)?;
+        let store = open_store(&data)?;
         let account = store.create_account(weft::store::NewAccount {
             environment: "default".into(),
             connector: "notion".into(),
@@ -414,7 +440,7 @@ fn rust_log_trace_shows_logs_without_secrets() -> TestResult {
     let mut spec = loop_spec();
     spec["args"]["page_ids"] = json!(["page-1", "page-missing", "page-garbled"]);
     let spec = write_spec(&dir, &spec)?;
-    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+    let output = weft()
         .arg("run")
         .arg(&spec)
         .args(["--account", &account_id, "--output", "ndjson", "--replay"])
@@ -428,5 +454,42 @@ fn rust_log_trace_shows_logs_without_secrets() -> TestResult {
     assert!(stderr.contains("batch started"), "no logs: {stderr}");
     let all = format!("{stderr}{}", String::from_utf8_lossy(&output.stdout));
     assert!(!all.contains("traced-secret-24680"), "secret leaked: {all}");
+    Ok(())
+}
+
+#[test]
+fn connector_without_replay_needs_a_stored_account() -> TestResult {
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // A proxy that counts and drops connections: a request to the real API comes here.
+    let proxy = TcpListener::bind("127.0.0.1:0")?;
+    let address = proxy.local_addr()?;
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    std::thread::spawn(move || {
+        for stream in proxy.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let dir = TempDir::new("no-replay")?;
+    let output = weft_with_proxy(&format!("http://{address}"))
+        .arg("run")
+        .arg(repo_path("examples/notion/page-to-markdown.json"))
+        .args(["--account", "nope", "--connector", "notion", "--data-dir"])
+        .arg(dir.0.join("data"))
+        .env_remove("WEFT_DATA_DIR")
+        .output()?;
+    let stderr = String::from_utf8(output.stderr)?;
+    let sent = connections.load(Ordering::SeqCst);
+    assert_eq!(sent, 0, "weft sent requests towards the API: {stderr}");
+    assert!(
+        stderr.starts_with("error: integrated account 'nope' not found\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--replay"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1));
     Ok(())
 }

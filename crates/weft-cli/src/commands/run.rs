@@ -24,8 +24,8 @@ pub struct Args {
     /// Integrated account id, replacing the spec's `integrated_account_id`.
     #[arg(long, value_name = "ID")]
     account: Option<String>,
-    /// Connector of an ephemeral account, used when the account is not in the store
-    /// (nothing is saved).
+    /// Connector of an ephemeral account, used with `--replay` when the account is not
+    /// in the store (nothing is saved). Without `--replay` the account must be stored.
     #[arg(long, value_name = "NAME")]
     connector: Option<String>,
     /// Serve this HAR file on 127.0.0.1 and send every call to it instead of the API.
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let data_dir = data_dir::resolve(args.data_dir.clone())?;
     let registry = data_dir::load_registry(&data_dir);
-    let store = open_store(&data_dir, args.connector.is_some())?;
+    let store = open_store(&data_dir, ephemeral_connector(&args).is_some())?;
     let runtime = tokio::runtime::Runtime::new().context("failed to start the tokio runtime")?;
     match runtime.block_on(execute(&args, plan, &registry, store))? {
         Ok(output) => print_output(&args, &output),
@@ -78,8 +78,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::from(1))
         }
+        Err(weft::Error::AccountNotFound { id }) => {
+            eprintln!("error: integrated account '{id}' not found");
+            if args.connector.is_some() && args.replay.is_none() {
+                eprintln!(
+                    "--connector makes an ephemeral account only with --replay; \
+                     store the account with `weft accounts create` to call the API"
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The connector of an ephemeral account: only with `--replay`, because the account's
+/// placeholder credentials must never reach the real API.
+fn ephemeral_connector(args: &Args) -> Option<String> {
+    args.replay.as_ref().and(args.connector.clone())
 }
 
 /// Sends logs to stderr when `RUST_LOG` sets a level. Without it `weft run` logs
@@ -158,8 +174,8 @@ fn merge_args(args: &mut Value, text: &str) -> anyhow::Result<()> {
 
 /// Opens the store in `dir`. A replay with `--connector` needs none, so a missing
 /// folder is not created then.
-fn open_store(dir: &Path, has_connector: bool) -> anyhow::Result<Option<Arc<Store>>> {
-    if !dir.exists() && has_connector {
+fn open_store(dir: &Path, ephemeral: bool) -> anyhow::Result<Option<Arc<Store>>> {
+    if !dir.exists() && ephemeral {
         return Ok(None);
     }
     let store = Store::open(dir)
@@ -181,7 +197,7 @@ async fn execute(
     };
     let lookup = AccountLookup {
         store,
-        fallback_connector: args.connector.clone(),
+        fallback_connector: ephemeral_connector(args),
         base_url: replay.as_ref().map(|server| server.base_url()),
     };
     let options = Options::default()
