@@ -149,6 +149,8 @@ async fn run(
     spec: Value,
     plan: Plan,
 ) -> Result<(Stored, Response), ApiError> {
+    // NOTE: the permit is held until the batch ends, and no deadline covers a whole
+    // batch. Only the engine's per-request timeout bounds each upstream call.
     let limit = state.token_limit(&caller.token_hash);
     let _permit = limit
         .acquire_owned()

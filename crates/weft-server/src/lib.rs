@@ -9,7 +9,8 @@
 //! client that does not finish sending its request headers within
 //! [`ServerConfig::header_timeout`] is disconnected. The token is checked from the
 //! headers before the body is read, and a body that does not arrive within
-//! [`ServerConfig::body_timeout`] gets 408.
+//! [`ServerConfig::body_timeout`] gets 408. A client that stops reading a response for
+//! [`ServerConfig::write_timeout`] is disconnected.
 //!
 //! - Auth: `Authorization: Bearer <token>`; the token's environment scopes every
 //!   account lookup, and an account elsewhere gets the same response as a missing one.
@@ -49,6 +50,9 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a client has to send a request's body once its headers arrived: 30 seconds.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default time one write of a response may wait for the client to read: 30 seconds.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Limits and tunables of the server.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -66,6 +70,9 @@ pub struct ServerConfig {
     /// headers. A body still incomplete after this time gets 408 and the connection is
     /// closed.
     pub body_timeout: Duration,
+    /// Time one write to a connection may wait for the client to read. A client that
+    /// stops reading a response for this long is disconnected.
+    pub write_timeout: Duration,
     /// Engine options for every batch.
     pub engine: Options,
 }
@@ -78,6 +85,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             engine: Options::default(),
         }
     }
@@ -114,6 +122,12 @@ impl ServerConfig {
         self
     }
 
+    /// Returns this configuration with another write timeout.
+    pub fn with_write_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.write_timeout = timeout;
+        self
+    }
+
     /// Returns this configuration with other engine options.
     pub fn with_engine(mut self, options: Options) -> ServerConfig {
         self.engine = options;
@@ -124,8 +138,7 @@ impl ServerConfig {
 /// The HTTP server, ready to run.
 pub struct Server {
     router: axum::Router,
-    grace: Duration,
-    header_timeout: Duration,
+    timeouts: listen::Timeouts,
 }
 
 impl Server {
@@ -138,14 +151,16 @@ impl Server {
     ) -> Result<Server, ServerError> {
         let engine = Engine::new(config.engine.clone())?;
         let idempotency = idempotency::Idempotency::open(store.dir())?;
-        let grace = config.shutdown_grace;
-        let header_timeout = config.header_timeout;
+        let timeouts = listen::Timeouts {
+            header: config.header_timeout,
+            write: config.write_timeout,
+            grace: config.shutdown_grace,
+        };
         let executor = Executor::new(store, registry, engine);
         let state = app::AppState::new(executor, idempotency, config);
         Ok(Server {
             router: app::router(state),
-            grace,
-            header_timeout,
+            timeouts,
         })
     }
 
@@ -161,14 +176,7 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        listen::serve(
-            listener,
-            self.router,
-            self.header_timeout,
-            self.grace,
-            shutdown,
-        )
-        .await;
+        listen::serve(listener, self.router, self.timeouts, shutdown).await;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
-//! Accepting connections: HTTP/1.1 with keep-alive, a deadline for request headers, and
-//! a graceful shutdown that lets running requests finish within the grace period.
+//! Accepting connections: HTTP/1.1 with keep-alive, a deadline for request headers, a
+//! timeout for writes the client does not read, and a graceful shutdown that lets
+//! running requests finish within the grace period.
 
 use std::future::Future;
 use std::io;
@@ -11,27 +12,38 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
+use tokio_io_timeout::TimeoutStream;
 
 /// How long to wait before accepting again after the listener fails (out of file
 /// descriptors, for example).
 const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
+/// Time limits of each connection and of the shutdown.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub header: Duration,
+    pub write: Duration,
+    pub grace: Duration,
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then closes the listener,
-/// signals every connection to close after its current request and waits up to `grace`.
+/// signals every connection to close after its current request and waits up to the
+/// grace period.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: axum::Router,
-    header_timeout: Duration,
-    grace: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()>,
 ) {
-    let builder = Arc::new(connection_builder(header_timeout));
+    let builder = Arc::new(connection_builder(timeouts.header));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => spawn_connection(stream, &router, &builder, &graceful),
+                Ok((stream, _)) => {
+                    spawn_connection(stream, timeouts.write, &router, &builder, &graceful);
+                }
                 Err(error) => accept_failed(error).await,
             },
             () = &mut shutdown => break,
@@ -39,6 +51,7 @@ pub(crate) async fn serve(
     }
     drop(listener);
     tracing::info!("shutting down; waiting for running requests");
+    let grace = timeouts.grace;
     if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
@@ -62,17 +75,24 @@ fn connection_builder(header_timeout: Duration) -> Builder<TokioExecutor> {
     builder
 }
 
+/// Serves one connection in a task of its own. A write that stays blocked for
+/// `write_timeout`, because the client reads nothing, fails and ends the connection.
+/// Hyper has no such limit of its own.
 fn spawn_connection(
     stream: TcpStream,
+    write_timeout: Duration,
     router: &axum::Router,
     builder: &Arc<Builder<TokioExecutor>>,
     graceful: &GracefulShutdown,
 ) {
+    let mut stream = TimeoutStream::new(stream);
+    stream.set_write_timeout(Some(write_timeout));
+    let io = TokioIo::new(Box::pin(stream));
     let service = TowerToHyperService::new(router.clone());
     let builder = Arc::clone(builder);
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = builder.serve_connection(io, service);
         if let Err(error) = watcher.watch(connection).await {
             tracing::debug!(%error, "connection ended with an error");
         }

@@ -199,3 +199,100 @@ async fn times_out_slow_body_with_408() -> TestResult {
     }
     harness.stop().await
 }
+
+/// Starts an upstream that responds to every request with a block list of about `size`
+/// bytes.
+async fn large_upstream(size: usize) -> TestResult<String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let text = "x".repeat(size);
+    let body = serde_json::json!({"object": "list", "has_more": false, "next_cursor": null,
+        "results": [{"object": "block", "id": "b1", "type": "paragraph", "text": text}]})
+    .to_string();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+                match socket.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(body.as_bytes()).await;
+        }
+    });
+    Ok(url)
+}
+
+/// Reads a response that starts with `start` until its body is complete or the server
+/// closes the connection, and returns its content length and the body bytes received.
+async fn read_response(stream: &mut TcpStream, start: &[u8]) -> TestResult<(usize, usize)> {
+    let mut head = start.to_vec();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let end = loop {
+        if let Some(end) = head.windows(4).position(|window| window == b"\r\n\r\n") {
+            break end;
+        }
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 {
+            return Err("connection closed before the response head".into());
+        }
+        head.extend_from_slice(&buffer[..read]);
+    };
+    let length: usize = String::from_utf8_lossy(&head[..end])
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: ").map(str::to_owned))
+        .ok_or("no content-length")?
+        .parse()?;
+
+    let mut received = head.len() - end - 4;
+    while received < length {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => received += read,
+        }
+    }
+    Ok((length, received))
+}
+
+#[tokio::test]
+async fn closes_connection_whose_client_stops_reading() -> TestResult {
+    let config = ServerConfig::default().with_write_timeout(Duration::from_millis(100));
+    let harness = Harness::with_config(config).await?;
+    // Larger than the kernel's send buffer (at most 4 MiB by default on Linux) plus the
+    // client's small receive buffer, so the server's write blocks.
+    let upstream = large_upstream(12 * 1024 * 1024).await?;
+    let account = account_at(&harness.store, upstream)?;
+    let body = one_request_batch(&account.id).to_string();
+
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_recv_buffer_size(4096)?;
+    let mut stream = socket.connect(address(&harness)?.parse()?).await?;
+    let head = format!(
+        "POST /batch-request HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        harness.token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    let mut first = [0u8; 64];
+    let read = timeout(PATIENCE, stream.read(&mut first)).await??;
+    assert!(first[..read].starts_with(b"HTTP/1.1 200 OK"));
+
+    // Stop reading for ten write timeouts, then read what the server sent before it
+    // gave up on the connection.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (length, received) =
+        timeout(PATIENCE, read_response(&mut stream, &first[..read])).await??;
+    assert!(
+        received < length,
+        "client got all {length} body bytes after it stopped reading"
+    );
+    harness.stop().await
+}

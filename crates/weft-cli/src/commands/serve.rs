@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use weft_server::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, Server, ServerConfig,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_WRITE_TIMEOUT,
+    Server, ServerConfig,
 };
 
 use crate::data_dir::{DataDir, load_registry};
@@ -39,6 +40,11 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_BODY_TIMEOUT.as_secs(),
           value_parser = nonzero::<u64>)]
     body_timeout: u64,
+    /// Seconds a response write may wait for the client to read before the connection
+    /// is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_WRITE_TIMEOUT.as_secs(),
+          value_parser = nonzero::<u64>)]
+    write_timeout: u64,
     /// Seconds running batches may take to finish after SIGTERM or Ctrl-C.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     shutdown_grace: u64,
@@ -59,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_per_token_concurrency(args.token_concurrency)
         .with_header_timeout(Duration::from_secs(args.header_timeout))
         .with_body_timeout(Duration::from_secs(args.body_timeout))
+        .with_write_timeout(Duration::from_secs(args.write_timeout))
         .with_shutdown_grace(Duration::from_secs(args.shutdown_grace));
     let server = Server::new(store, registry, config)?;
     runtime.block_on(serve(server, &args.listen, &addresses))?;
