@@ -35,13 +35,16 @@ pub enum ReplayError {
 
     /// An entry has the HAR shape but a value that cannot be replayed, such as a
     /// relative URL, an invalid header name or content that is not valid base64.
-    #[error("invalid {field} '{value}' in log.entries[{index}]: {reason}")]
+    #[error("invalid {field} '{value}' in log.entries[{index}] ({request}): {reason}")]
     InvalidEntry {
         /// 0-based position of the entry in `log.entries`.
         index: usize,
+        /// The entry's request method and URL, such as `GET https://api.example.com/v1`,
+        /// escaped and shortened like `value`.
+        request: String,
         /// The field within the entry, such as `request.url`.
         field: &'static str,
-        /// The rejected value, shortened when long.
+        /// The rejected value, with control characters escaped and shortened when long.
         value: String,
         /// The reason for rejecting the value.
         reason: String,

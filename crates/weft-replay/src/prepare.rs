@@ -47,14 +47,14 @@ pub(crate) struct Prepared {
 
 /// Checks and converts every entry of `har`.
 ///
-/// Entries with status 0 (a browser's record of a request that got no response)
-/// are skipped with a warning, because there is nothing to replay.
+/// Entries with status 0 (a browser's record of a request that got no response) get
+/// no rule and no response, because there is nothing to replay; [`Prepared::skipped`]
+/// lists them so the server can warn once.
 pub(crate) fn prepare(har: &Har) -> Result<Prepared, ReplayError> {
     let mut rules = Vec::new();
     let mut responses = Vec::new();
     for (index, entry) in har.log.entries.iter().enumerate() {
         if entry.response.status == 0 {
-            tracing::warn!(entry = index, url = %entry.request.url, "skipping entry without a response");
             responses.push(None);
             continue;
         }
@@ -64,21 +64,66 @@ pub(crate) fn prepare(har: &Har) -> Result<Prepared, ReplayError> {
     Ok(Prepared { rules, responses })
 }
 
-fn invalid(index: usize, field: &'static str, value: &str, reason: impl ToString) -> ReplayError {
+impl Prepared {
+    /// Positions of the entries that recorded no response.
+    pub(crate) fn skipped(&self) -> impl Iterator<Item = usize> + '_ {
+        let positions = self.responses.iter().enumerate();
+        positions.filter_map(|(index, response)| response.is_none().then_some(index))
+    }
+}
+
+fn invalid(
+    index: usize,
+    entry: &Entry,
+    field: &'static str,
+    value: &str,
+    reason: impl ToString,
+) -> ReplayError {
+    let request = format!("{} {}", entry.request.method, entry.request.url);
     ReplayError::InvalidEntry {
         index,
+        request: shown(&request),
         field,
-        value: matcher::shorten(value).into_owned(),
+        value: shown(value),
         reason: reason.to_string(),
+    }
+}
+
+/// `text` with control characters escaped, so a NUL or newline in a recorded value
+/// cannot break a message, and shortened when long.
+pub(crate) fn shown(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\0' => escaped.push_str("\\0"),
+            control if control.is_control() => escaped.extend(control.escape_default()),
+            other => escaped.push(other),
+        }
+    }
+    matcher::shorten(&escaped).into_owned()
+}
+
+/// Describes a base64 decoding failure in the message's own words.
+fn base64_reason(error: base64::DecodeError) -> String {
+    use base64::DecodeError;
+    match error {
+        DecodeError::InvalidByte(offset, byte) | DecodeError::InvalidLastSymbol(offset, byte) => {
+            let character = shown(&char::from(byte).to_string());
+            format!("not valid base64: character '{character}' at offset {offset}")
+        }
+        DecodeError::InvalidLength(length) => {
+            format!("not valid base64: {length} characters do not form whole bytes")
+        }
+        DecodeError::InvalidPadding => "not valid base64: wrong '=' padding".to_owned(),
     }
 }
 
 fn rule(index: usize, entry: &Entry) -> Result<Rule, ReplayError> {
     let request = &entry.request;
     let method = Method::from_bytes(request.method.as_bytes())
-        .map_err(|error| invalid(index, "request.method", &request.method, error))?;
+        .map_err(|error| invalid(index, entry, "request.method", &request.method, error))?;
     let url = Url::parse(&request.url)
-        .map_err(|error| invalid(index, "request.url", &request.url, error))?;
+        .map_err(|error| invalid(index, entry, "request.url", &request.url, error))?;
     Ok(Rule {
         index,
         method: method.as_str().to_ascii_uppercase(),
@@ -106,6 +151,7 @@ fn canned(index: usize, entry: &Entry) -> Result<Canned, ReplayError> {
     let status = StatusCode::from_u16(response.status).map_err(|error| {
         invalid(
             index,
+            entry,
             "response.status",
             &response.status.to_string(),
             error,
@@ -119,10 +165,14 @@ fn canned(index: usize, entry: &Entry) -> Result<Canned, ReplayError> {
         Some("base64") => BASE64
             .decode(text.trim())
             .map(Bytes::from)
-            .map_err(|error| invalid(index, "response.content.text", text, error))?,
+            .map_err(|error| {
+                let reason = base64_reason(error);
+                invalid(index, entry, "response.content.text", text, reason)
+            })?,
         Some(other) => {
             return Err(invalid(
                 index,
+                entry,
                 "response.content.encoding",
                 other,
                 "expected 'base64'",
@@ -144,18 +194,19 @@ fn response_headers(index: usize, entry: &Entry) -> Result<HeaderMap, ReplayErro
             continue;
         }
         let name = HeaderName::from_bytes(pair.name.as_bytes())
-            .map_err(|error| invalid(index, "response.headers name", &pair.name, error))?;
+            .map_err(|error| invalid(index, entry, "response.headers name", &pair.name, error))?;
         if SKIPPED_RESPONSE_HEADERS.contains(&name.as_str()) {
             continue;
         }
         let value = HeaderValue::from_str(&pair.value)
-            .map_err(|error| invalid(index, "response.headers value", &pair.value, error))?;
+            .map_err(|error| invalid(index, entry, "response.headers value", &pair.value, error))?;
         headers.append(name, value);
     }
     let mime_type = &entry.response.content.mime_type;
     if !headers.contains_key(header::CONTENT_TYPE) && !mime_type.is_empty() {
-        let value = HeaderValue::from_str(mime_type)
-            .map_err(|error| invalid(index, "response.content.mimeType", mime_type, error))?;
+        let value = HeaderValue::from_str(mime_type).map_err(|error| {
+            invalid(index, entry, "response.content.mimeType", mime_type, error)
+        })?;
         headers.insert(header::CONTENT_TYPE, value);
     }
     Ok(headers)

@@ -82,6 +82,12 @@ struct Counters {
 /// address cannot be bound.
 pub async fn serve(har: Har, listen: SocketAddr) -> Result<ReplayServer, ReplayError> {
     let prepared = prepare::prepare(&har)?;
+    for index in prepared.skipped() {
+        let url = prepare::shown(&har.log.entries[index].request.url);
+        tracing::warn!(entry = index, url, "skipping entry without a response");
+    }
+    let skipped = prepared.skipped().count();
+    let served = prepared.rules.len();
     let bind_error = |source| ReplayError::Bind {
         addr: listen,
         source,
@@ -113,7 +119,7 @@ pub async fn serve(har: Har, listen: SocketAddr) -> Result<ReplayServer, ReplayE
             .with_graceful_shutdown(signal)
             .await
     });
-    tracing::info!(%addr, entries = har.log.entries.len(), "replay server listening");
+    tracing::info!(%addr, entries = served, skipped, "replay server listening");
     Ok(ReplayServer {
         addr,
         shared,

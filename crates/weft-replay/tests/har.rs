@@ -116,7 +116,8 @@ fn relative_url_names_entry() -> TestResult {
     ));
     assert_eq!(
         error.to_string(),
-        "invalid request.url '/v1/users' in log.entries[1]: relative URL without a base"
+        "invalid request.url '/v1/users' in log.entries[1] (GET /v1/users): relative URL \
+         without a base"
     );
     Ok(())
 }
@@ -138,13 +139,63 @@ fn bad_base64_names_entry() -> TestResult {
 }
 
 #[test]
+fn bad_base64_names_entry_in_own_words() -> TestResult {
+    let response = json!({ "status": 200, "content": { "text": "!abc", "encoding": "base64" } });
+    let text = one_entry(
+        json!({"method": "GET", "url": "https://a.test/x"}),
+        response,
+    );
+    assert_eq!(
+        parse_error(&text)?.to_string(),
+        "invalid response.content.text '!abc' in log.entries[1] (GET https://a.test/x): not \
+         valid base64: character '!' at offset 0"
+    );
+    Ok(())
+}
+
+#[test]
+fn control_characters_in_header_value_are_escaped() -> TestResult {
+    let mut response = ok_response();
+    response["headers"] = json!([{ "name": "X-Note", "value": "a\u{0}b" }]);
+    let text = one_entry(json!({"method": "GET", "url": "https://a.test/"}), response);
+    assert_eq!(
+        parse_error(&text)?.to_string(),
+        "invalid response.headers value 'a\\0b' in log.entries[1] (GET https://a.test/): \
+         failed to parse header value"
+    );
+    Ok(())
+}
+
+#[test]
+fn newline_in_header_name_is_escaped() -> TestResult {
+    let mut response = ok_response();
+    response["headers"] = json!([{ "name": "X-Note\nInjected", "value": "1" }]);
+    let text = one_entry(
+        json!({"method": "GET", "url": "https://a.test/\u{1b}"}),
+        response,
+    );
+    let message = parse_error(&text)?.to_string();
+    assert!(
+        message.starts_with("invalid response.headers name 'X-Note\\nInjected'"),
+        "{message}"
+    );
+    assert!(
+        message.contains("(GET https://a.test/\\u{1b})"),
+        "{message}"
+    );
+    assert!(!message.chars().any(char::is_control), "{message}");
+    Ok(())
+}
+
+#[test]
 fn unknown_encoding_is_rejected() -> TestResult {
     let response = json!({ "status": 200, "content": { "text": "x", "encoding": "gzip" } });
     let text = one_entry(json!({"method": "GET", "url": "https://a.test/"}), response);
     let error = parse_error(&text)?;
     assert_eq!(
         error.to_string(),
-        "invalid response.content.encoding 'gzip' in log.entries[1]: expected 'base64'"
+        "invalid response.content.encoding 'gzip' in log.entries[1] (GET https://a.test/): \
+         expected 'base64'"
     );
     Ok(())
 }
