@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {}", report::describe(&error));
-            ExitCode::from(2)
+            ExitCode::from(report::exit_code(&error))
         }
     }
 }

@@ -122,14 +122,14 @@ fn list_shows_accounts_by_environment() -> TestResult {
 }
 
 #[test]
-fn create_in_unknown_environment_fails() -> TestResult {
+fn create_in_unknown_environment_exits_1() -> TestResult {
     let dir = tempfile::tempdir()?;
     weft(
         dir.path(),
         &["create", "--connector", "notion", "--env", "nope"],
     )
     .assert()
-    .code(2)
+    .code(1)
     .stderr(predicates::str::contains("environment 'nope' not found"));
     Ok(())
 }
