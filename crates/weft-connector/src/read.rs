@@ -129,11 +129,30 @@ impl<'lua> Fields<'lua> {
                 } else {
                     format!("'{}'", self.path.join("."))
                 };
-                return Err(format!("unknown field '{name}' in {place}"));
+                let hint = match suggest(&name, &self.read) {
+                    Some(known) => format!(" (did you mean '{known}'?)"),
+                    None => String::new(),
+                };
+                return Err(format!("unknown field '{name}' in {place}{hint}"));
             }
         }
         Ok(())
     }
+}
+
+/// Returns the known field closest to `word` when it is close enough to be a typo:
+/// similar by Jaro-Winkler and at most a third of its characters apart. Spec validation
+/// applies the same rule to unknown spec fields.
+fn suggest(word: &str, known: &[String]) -> Option<String> {
+    const MIN_SIMILARITY: f64 = 0.8;
+    let max_edits = (word.chars().count() / 3).max(2);
+    known
+        .iter()
+        .filter(|candidate| strsim::levenshtein(word, candidate) <= max_edits)
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score >= MIN_SIMILARITY)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate.clone())
 }
 
 /// Reads the connector table. `folder` is the connector's folder name, which `name` must

@@ -95,7 +95,7 @@ fn validation_errors_name_the_field() {
         ("missing_base_url", "missing field 'base_url'"),
         (
             "unknown_field",
-            "unknown field 'recrods' in 'resources.items.list'",
+            "unknown field 'recrods' in 'resources.items.list' (did you mean 'records'?)",
         ),
         (
             "wrong_name",
