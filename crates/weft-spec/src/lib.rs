@@ -10,6 +10,7 @@
 
 mod check;
 mod diagnostic;
+mod expression_paths;
 mod graph;
 mod locate;
 mod node;

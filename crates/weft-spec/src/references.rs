@@ -52,6 +52,8 @@ struct Field<'v> {
     /// Whether the node's own records are bound (`recurse`, and fields a recursive
     /// call reuses).
     sees_own_records: bool,
+    /// Whether the value is a JSONata expression rather than a template.
+    expression: bool,
 }
 
 /// Checks every placeholder and `loop_on` path of every node. Nodes whose `depends_on`
@@ -105,9 +107,12 @@ fn node_info(value: &Value) -> NodeInfo<'_> {
 /// `recurse.config` of a request node. Values of the wrong type, and request fields
 /// on other kinds of node, are skipped because they are already reported.
 fn template_fields<'v>(info: &NodeInfo<'v>, node: usize) -> Vec<Field<'v>> {
-    let Some(map) = info.map.filter(|_| info.request) else {
+    let Some(map) = info.map else {
         return Vec::new();
     };
+    if !info.request {
+        return transform_expression(map, node).into_iter().collect();
+    }
     let recurse = map.get("recurse").and_then(Value::as_object);
     let config = recurse
         .and_then(|recurse| recurse.get("config"))
@@ -150,20 +155,33 @@ fn push_field<'v>(
     sees_own_records: bool,
 ) {
     // A string `query` or `body` is JSONata, not a template.
-    let templated = match map.get(key) {
-        Some(value @ Value::Object(_)) => Some(value),
-        Some(value @ Value::String(_)) if key == "id" || key == "if" => Some(value),
-        _ => None,
+    let (value, expression) = match map.get(key) {
+        Some(value @ Value::Object(_)) => (value, false),
+        Some(value @ Value::String(_)) => (value, key == "query" || key == "body"),
+        _ => return,
     };
-    if let Some(value) = templated {
-        fields.push(Field {
-            node,
-            value,
-            pointer: format!("{pointer}/{}", escape_token(key)),
-            name: format!("{prefix}{key}"),
-            sees_own_records,
-        });
-    }
+    fields.push(Field {
+        node,
+        value,
+        pointer: format!("{pointer}/{}", escape_token(key)),
+        name: format!("{prefix}{key}"),
+        sees_own_records,
+        expression,
+    });
+}
+
+/// Returns `config.expression` of a transform node, when it is a string.
+fn transform_expression(map: &Map<String, Value>, node: usize) -> Option<Field<'_>> {
+    let config = map.get("config")?.as_object()?;
+    let value = config.get("expression").filter(|value| value.is_string())?;
+    Some(Field {
+        node,
+        value,
+        pointer: format!("/resources/{node}/config/expression"),
+        name: "config.expression".to_owned(),
+        sees_own_records: false,
+        expression: true,
+    })
 }
 
 struct Checker<'c, 'b> {
@@ -236,6 +254,9 @@ impl Checker<'_, '_> {
                     .map(|b| (b, field.node)),
             );
         }
+        if field.expression {
+            return self.check_expression(report, scope, &own, field);
+        }
         visit_strings(
             field.value,
             &field.pointer,
@@ -266,6 +287,29 @@ impl Checker<'_, '_> {
                 }
             },
         );
+    }
+
+    /// Checks the `resources` paths a JSONata expression reads from its input. They
+    /// never warn about args, because a missing value is no value in JSONata.
+    fn check_expression(
+        &self,
+        report: &mut Report,
+        scope: &Scope,
+        own: &[(Vec<String>, usize)],
+        field: &Field<'_>,
+    ) {
+        let source = field.value.as_str().unwrap_or_default();
+        for fields in crate::expression_paths::resource_paths(source) {
+            let path = format!("resources.{}", fields.join("."));
+            let site = ReferenceSite {
+                node: field.node,
+                pointer: &field.pointer,
+                field: &field.name,
+                kind: "expression path",
+                written: &path,
+            };
+            self.check_reference(report, scope, own, &site, &[&path], true);
+        }
     }
 
     fn check_loop_on(&self, report: &mut Report, scope: &Scope, node: usize) {

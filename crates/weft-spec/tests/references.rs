@@ -211,12 +211,42 @@ fn skips_template_with_unknown_cast() {
 }
 
 #[test]
-fn ignores_jsonata_query_and_other_paths() -> Result<(), Diagnostics> {
+fn ignores_paths_outside_args_and_resources() -> Result<(), Diagnostics> {
     plan(spec(json!([
         {"name": "pages", "resource": "pages", "method": "list",
-         "query": "{'q': resources.nowhere.id}",
          "body": {"url": "{{instance_url}}/x", "raw": "{{ resources }}", "star": "{{resources.*}}"}}
     ])))?;
+    Ok(())
+}
+
+#[test]
+fn rejects_unknown_resource_in_jsonata() {
+    let found = errors(spec(json!([
+        {"name": "users", "resource": "users", "method": "list"},
+        {"name": "tasks", "resource": "tasks", "method": "list", "depends_on": "users",
+         "query": "{'assignee': resources.users.id, 'x': resources.user.id}"},
+        {"name": "md", "type": "transform", "depends_on": "tasks",
+         "config": {"expression": "$count(resources.tasks) + $count(resources.`task`)"}}
+    ])));
+    let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "field 'query': expression path 'resources.user.id' names node 'user', which does \
+             not exist (did you mean 'users'?)",
+            "field 'config.expression': expression path 'resources.task' names node 'task', \
+             which does not exist (did you mean 'tasks'?)",
+        ]
+    );
+    assert_eq!(found[1].pointer, "/resources/2/config/expression");
+}
+
+#[test]
+fn jsonata_does_not_warn_about_args() -> Result<(), Diagnostics> {
+    let plan = plan(spec(json!([
+        {"name": "pages", "resource": "pages", "method": "list", "query": "{'q': args.nope}"}
+    ])))?;
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
     Ok(())
 }
 
