@@ -108,12 +108,14 @@ fn load_connector(folder: &Path, options: &RegistryOptions) -> Result<Connector,
     let chunk_name = format!("{folder_name}/connector.lua");
     let (lua, budget) =
         sandbox::new_state(&options.limits).map_err(|error| fail(None, error.to_string()))?;
-    let target = LogTarget {
-        connector: folder_name.clone(),
-        sink: options.log_sink.clone(),
-        ..Default::default()
-    };
-    lua_lib::install(&lua, target).map_err(|error| fail(None, error.to_string()))?;
+    let log = LogTarget::new(
+        folder_name.clone(),
+        None,
+        Vec::new(),
+        options.log_sink.clone(),
+        None,
+    );
+    lua_lib::install(&lua, log.clone()).map_err(|error| fail(None, error.to_string()))?;
     sandbox::arm_memory(&lua, &budget).map_err(|error| fail(None, error.to_string()))?;
 
     let chunk = lua
@@ -127,8 +129,9 @@ fn load_connector(folder: &Path, options: &RegistryOptions) -> Result<Connector,
         };
         located(&chunk_name, message, &fail)
     })?;
-    let mut values = sandbox::call_blocking(&folder_name, &lua, &budget, chunk, MultiValue::new())
-        .map_err(|error| located(&chunk_name, load_message(error), &fail))?;
+    let outcome = sandbox::call_blocking(&folder_name, &lua, &budget, chunk, MultiValue::new());
+    log.finish_call("connector.lua");
+    let mut values = outcome.map_err(|error| located(&chunk_name, load_message(error), &fail))?;
     let table = match values.pop_front() {
         Some(Value::Table(table)) => table,
         other => {

@@ -70,6 +70,11 @@ impl Budget {
         *lock(&self.hook) = hook.to_string();
     }
 
+    /// Returns the name [`Budget::set_hook`] set last.
+    pub(crate) fn hook(&self) -> String {
+        lock(&self.hook).clone()
+    }
+
     pub(crate) fn limits(&self) -> &ScriptLimits {
         &self.limits
     }

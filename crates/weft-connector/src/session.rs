@@ -43,6 +43,7 @@ pub(crate) struct Session {
     budget: Arc<Budget>,
     definition: Arc<Definition>,
     secrets: Vec<String>,
+    log: LogTarget,
 }
 
 impl Session {
@@ -86,14 +87,14 @@ impl Session {
         let secrets = account
             .map(|account| secret_values(definition, account))
             .unwrap_or_default();
-        let target = LogTarget {
-            connector: name.clone(),
-            account_id: account.map(|account| account.id.clone()),
-            secrets: secrets.clone(),
-            sink: definition.log_sink.clone(),
-            client: http,
-        };
-        lua_lib::install(&lua, target).map_err(|error| script(&name, error.to_string()))?;
+        let log = LogTarget::new(
+            name.clone(),
+            account.map(|account| account.id.clone()),
+            secrets.clone(),
+            definition.log_sink.clone(),
+            http,
+        );
+        lua_lib::install(&lua, log.clone()).map_err(|error| script(&name, error.to_string()))?;
         if let Some(account) = account {
             let table =
                 account_to_lua(&lua, account).map_err(|error| script(&name, error.to_string()))?;
@@ -105,6 +106,7 @@ impl Session {
             budget,
             definition: Arc::clone(definition),
             secrets,
+            log,
         })
     }
 
@@ -135,6 +137,7 @@ impl Session {
             args,
         )
         .await;
+        self.log.finish_call(&self.budget.hook());
         outcome.map_err(|error| redact_error(error, &self.secrets))
     }
 

@@ -326,3 +326,37 @@ async fn bad_header_name_is_escaped() {
          'X Note\\n'"
     );
 }
+
+#[tokio::test]
+async fn log_lines_are_capped_per_call() -> TestResult {
+    let records = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink_records = Arc::clone(&records);
+    let options = RegistryOptions {
+        limits: limits(),
+        log_sink: Some(Arc::new(move |record: &weft_connector::LogRecord| {
+            sink_records.lock().unwrap().push(record.clone());
+        })),
+    };
+    let (registry, errors) = Registry::load_with(&[fixtures("hostile")], &options);
+    assert!(errors.is_empty(), "{errors:?}");
+    let connector = registry.get("hostile").ok_or("no hostile connector")?;
+    connector
+        .prepare(&account(None), &get("chatty"), ReqwestSend::shared())
+        .await?;
+
+    let records = records.lock().unwrap().clone();
+    assert_eq!(records.len(), 101);
+    assert!(records[0].message.chars().count() < 2_100);
+    assert!(
+        records[0].message.ends_with("… (98000 more characters)"),
+        "{}",
+        &records[0].message[1_990..]
+    );
+    assert_eq!(records[99].message, "line 99");
+    assert_eq!(
+        records[100].message,
+        "901 more lines from 'resources.chatty.get' dropped: at most 100 lines are kept per call"
+    );
+    assert_eq!(records[100].level, weft_connector::LogLevel::Warn);
+    Ok(())
+}
