@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod data_dir;
+mod output;
 mod progress;
 mod report;
 mod signals;
@@ -56,7 +57,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    exit_quietly_on_closed_stdout();
+    output::report_print_failures();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => commands::validate::run(args),
@@ -77,26 +78,4 @@ fn main() -> ExitCode {
             ExitCode::from(report::exit_code(&error))
         }
     }
-}
-
-/// Makes a closed stdout (`weft … | head`) end the process quietly with the usual
-/// 128 + SIGPIPE status, as other command-line tools do.
-///
-/// `println!` panics when the reader has gone away, because Rust ignores SIGPIPE, and
-/// a panic would print a backtrace hint for what is the reader's choice. Other panics
-/// keep the default report.
-fn exit_quietly_on_closed_stdout() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(141);
-        }
-        default_hook(info);
-    }));
 }

@@ -252,7 +252,7 @@ fn print_json(value: &Value) -> anyhow::Result<ExitCode> {
     let text = serde_json::to_string_pretty(value)?;
     match writeln!(std::io::stdout().lock(), "{text}") {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(error).context("failed to write to stdout")
+            Err(error).context(crate::output::WRITE_FAILED)
         }
         _ => Ok(ExitCode::SUCCESS),
     }

@@ -254,6 +254,9 @@ fn print_output(args: &Args, output: &BatchOutput) -> anyhow::Result<ExitCode> {
         Ok(code) => Ok(code),
         // A closed pipe (`weft run … | head`) is the reader's choice, not a failure.
         Err(error) if is_broken_pipe(&error) => Ok(exit_code(output)),
+        Err(error) if error.is::<std::io::Error>() => {
+            Err(error.context(crate::output::WRITE_FAILED))
+        }
         Err(error) => Err(error),
     }
 }
