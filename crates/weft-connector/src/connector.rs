@@ -297,7 +297,7 @@ impl Connector {
 
     /// The status and parsed body of a 2xx JSON body that reports an error: one that
     /// holds every value of `errors.when`, or without it, one with a non-empty `errors`
-    /// array and neither `data` nor records. The status comes from the body (at
+    /// array, only error-like keys beside it and no records. The status comes from the body (at
     /// `errors.status`, else `status`) when it is 400 to 599, else it is 502.
     fn error_in_body(
         &self,
@@ -589,9 +589,40 @@ fn body_text(response: &HttpResponse) -> Value {
     Value::String(String::from_utf8_lossy(&response.body).into_owned())
 }
 
+/// Keys an error body may have beside `errors`. A body with any other key, such as a
+/// record's `id`, is data that happens to have an `errors` field.
+const ERROR_BODY_KEYS: [&str; 16] = [
+    "errors",
+    "error",
+    "message",
+    "code",
+    "status",
+    "status_code",
+    "statusCode",
+    "type",
+    "title",
+    "detail",
+    "request_id",
+    "requestId",
+    "trace_id",
+    "traceId",
+    "documentation_url",
+    "success",
+];
+
 /// The default error shape of a 2xx body: an object with a non-empty `errors` array,
-/// no `data`, and nothing at the records path (when the method has one).
+/// only keys from [`ERROR_BODY_KEYS`] (so no `data`), and nothing at the records path
+/// (when the method has one).
 fn has_default_error_shape(body: &Value, records_path: Option<&str>) -> bool {
+    let Some(object) = body.as_object() else {
+        return false;
+    };
+    if !object
+        .keys()
+        .all(|key| ERROR_BODY_KEYS.contains(&key.as_str()))
+    {
+        return false;
+    }
     let has_errors = body
         .get("errors")
         .and_then(Value::as_array)

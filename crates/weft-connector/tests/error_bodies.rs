@@ -147,6 +147,45 @@ async fn errors_beside_data_are_not_an_error() -> TestResult {
 }
 
 #[tokio::test]
+async fn record_with_errors_field_is_not_an_error() -> TestResult {
+    let plain = connector(fixtures("good"), "plain");
+    let record = json!({"id": "job-1", "state": "done", "errors": [{"message": "row 3 skipped"}]});
+    let page = parse(
+        &plain,
+        &call("contacts", "get", json!({})),
+        &response(200, record.clone()),
+    )
+    .await?;
+    assert_eq!(page.records, vec![record]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn error_like_keys_beside_errors_stay_an_error() -> TestResult {
+    let plain = connector(fixtures("good"), "plain");
+    let body = json!({
+        "errors": [{"message": "quota exceeded"}], "message": "request failed",
+        "code": "quota", "status": 429, "request_id": "r-1"
+    });
+    let outcome = parse(
+        &plain,
+        &call("contacts", "get", json!({})),
+        &response(200, body),
+    )
+    .await;
+
+    let Err(ConnectorError::Remote {
+        status, message, ..
+    }) = outcome
+    else {
+        return Err(format!("expected a remote error, got {outcome:?}").into());
+    };
+    assert_eq!(status, 429);
+    assert_eq!(message, "request failed");
+    Ok(())
+}
+
+#[tokio::test]
 async fn parse_hook_error_is_remote_error() -> TestResult {
     let echo = connector(fixtures("good"), "echo");
     let body = json!({"ok": false, "error": "channel_not_found"});
