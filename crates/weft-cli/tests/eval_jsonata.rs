@@ -80,3 +80,33 @@ fn rejects_bindings_that_are_not_an_object() -> Result<(), Box<dyn std::error::E
         .stderr(predicate::str::contains("--bindings must be a JSON object"));
     Ok(())
 }
+
+#[test]
+fn binding_keys_may_start_with_dollar() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "$x + $y"])
+        .args(["--bindings", r#"{"x": 1, "$y": 2}"#])
+        .assert()
+        .success()
+        .stdout("3\n");
+    Ok(())
+}
+
+#[test]
+fn binding_given_with_and_without_dollar_is_rejected() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "$y"])
+        .args(["--bindings", r#"{"y": 1, "$y": 2}"#])
+        .assert()
+        .code(2)
+        .stderr("error: --bindings binds '$y' twice: as 'y' and as '$y'\n");
+    weft()?
+        .args(["eval", "jsonata", "1"])
+        .args(["--bindings", r#"{"$": 1}"#])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--bindings key '$' names no binding",
+        ));
+    Ok(())
+}

@@ -17,7 +17,8 @@ pub struct Args {
     /// expression has no input.
     #[arg(long, value_name = "FILE")]
     input: Option<String>,
-    /// Extra `$name` bindings as a JSON object, keys without the `$`.
+    /// Extra `$name` bindings as a JSON object; a key may be written with or without
+    /// its `$` (`{"y": 2}` and `{"$y": 2}` both bind `$y`).
     #[arg(long, value_name = "JSON")]
     bindings: Option<String>,
 }
@@ -67,8 +68,24 @@ fn parse_bindings(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
         return Ok(Map::new());
     };
     match serde_json::from_str(text) {
-        Ok(Value::Object(bindings)) => Ok(bindings),
+        Ok(Value::Object(bindings)) => strip_dollars(bindings),
         Ok(other) => anyhow::bail!("--bindings must be a JSON object, got '{other}'"),
         Err(error) => anyhow::bail!("--bindings is not valid JSON: {error}"),
     }
+}
+
+/// Removes one leading `$` from each key, since JSONata names the binding `$y` either
+/// way. Rejects a key that is only `$` and two keys that name the same binding.
+fn strip_dollars(bindings: Map<String, Value>) -> anyhow::Result<Map<String, Value>> {
+    let mut stripped = Map::new();
+    for (key, value) in bindings {
+        let name = key.strip_prefix('$').unwrap_or(&key);
+        if name.is_empty() {
+            anyhow::bail!("--bindings key '{key}' names no binding; write it as {{\"y\": …}}");
+        }
+        if stripped.insert(name.to_owned(), value).is_some() {
+            anyhow::bail!("--bindings binds '${name}' twice: as '{name}' and as '${name}'");
+        }
+    }
+    Ok(stripped)
 }
