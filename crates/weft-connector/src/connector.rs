@@ -296,7 +296,7 @@ impl Connector {
     }
 
     /// The status and parsed body of a 2xx JSON body that reports an error: one that
-    /// holds every value of `errors.when`, or without it, one with a non-empty `errors`
+    /// contains every value of `errors.when`, or without it, one with a non-empty `errors`
     /// array, only error-like keys beside it and no records. The status comes from the body (at
     /// `errors.status`, else `status`) when it is 400 to 599, else it is 502.
     fn error_in_body(

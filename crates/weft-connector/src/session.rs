@@ -492,7 +492,7 @@ pub(crate) fn request_from_lua(lua: &Lua, table: Table, base: &str) -> Result<Ht
     Ok(request)
 }
 
-/// Longest value quoted in a message about a bad request field.
+/// Maximum characters quoted of a value in a message about a bad request field.
 const SHOWN_CHARS: usize = 200;
 
 /// Builds the URL from `url`, or from `path` joined to `base`, and checks that it is an
