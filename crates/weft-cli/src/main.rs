@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod data_dir;
+mod history;
 mod output;
 mod progress;
 mod report;

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use weft::{AccountLookup, BatchOutput, Engine, Event, Options, Plan, Registry, Store};
 
 use crate::data_dir;
+use crate::history::Recorder;
 use crate::progress::Progress;
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +48,10 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_depth: u32,
+    /// Do not record this run in run history. Runs against a stored account are
+    /// recorded unless `--replay` is given.
+    #[arg(long)]
+    no_history: bool,
     /// Print only the records under this `result` key, one per line: strings as they
     /// are, other values as JSON.
     #[arg(long, value_name = "KEY")]
@@ -61,15 +66,24 @@ enum Output {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     init_logging();
-    let Some(plan) = load_plan(&args)? else {
+    let Some((plan, spec)) = load_plan(&args)? else {
         return Ok(ExitCode::from(2));
     };
     let data_dir = data_dir::resolve(args.data_dir.clone())?;
     let registry = data_dir::load_registry(&data_dir);
     let store = open_store(&data_dir, ephemeral_connector(&args).is_some())?;
+    let recorder = match &store {
+        Some(store) if records_history(&args) => Recorder::start(store, spec, &plan)?,
+        _ => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("failed to start the tokio runtime")?;
     match runtime.block_on(execute(&args, plan, &registry, store))? {
-        Ok(output) => print_output(&args, &output),
+        Ok(output) => {
+            if let Some(recorder) = recorder {
+                recorder.finish(&output);
+            }
+            print_output(&args, &output)
+        }
         Err(weft::Error::NeedsReauth { account, reason }) => {
             eprintln!("error: account '{account}' needs reauthorization: {reason}");
             eprintln!(
@@ -92,6 +106,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Whether a run against a stored account goes into run history: not with
+/// `--no-history`, and not with `--replay`, whose recorded traffic a rerun would not
+/// have.
+fn records_history(args: &Args) -> bool {
+    !args.no_history && args.replay.is_none()
+}
+
 /// The connector of an ephemeral account: only with `--replay`, because the account's
 /// placeholder credentials must never reach the real API.
 fn ephemeral_connector(args: &Args) -> Option<String> {
@@ -112,9 +133,10 @@ fn init_logging() {
         .try_init();
 }
 
-/// Reads and validates the spec, applying `--args` and `--account`. Returns `None`
-/// after printing the diagnostics of an invalid spec.
-fn load_plan(args: &Args) -> anyhow::Result<Option<Plan>> {
+/// Reads and validates the spec, applying `--args` and `--account`, and returns the
+/// plan with the spec as JSON. Returns `None` after printing the diagnostics of an
+/// invalid spec.
+fn load_plan(args: &Args) -> anyhow::Result<Option<(Plan, Value)>> {
     let origin = args.spec.display().to_string();
     let source = std::fs::read_to_string(&args.spec)
         .with_context(|| format!("failed to read spec '{origin}'"))?;
@@ -137,7 +159,8 @@ fn load_plan(args: &Args) -> anyhow::Result<Option<Plan>> {
     if let Some(key) = &args.print {
         check_print_key(&plan, key)?;
     }
-    Ok(Some(plan))
+    let spec = serde_json::from_str(&source).context("the spec is not valid JSON")?;
+    Ok(Some((plan, spec)))
 }
 
 /// Rejects a `--print` key that names no persisted node, before anything runs.
@@ -172,15 +195,26 @@ fn merge_args(args: &mut Value, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the store in `dir`. A replay with `--connector` needs none, so a missing
-/// folder is not created then.
+/// Opens the store in `dir`. A replay with `--connector` can run without one: then a
+/// missing folder is not created, and a store in use by another process (such as
+/// `weft serve`) costs one warning instead of the run.
 fn open_store(dir: &Path, ephemeral: bool) -> anyhow::Result<Option<Arc<Store>>> {
     if !dir.exists() && ephemeral {
         return Ok(None);
     }
-    let store = Store::open(dir)
-        .with_context(|| format!("failed to open the store in '{}'", dir.display()))?;
-    Ok(Some(Arc::new(store)))
+    match Store::open(dir) {
+        Ok(store) => Ok(Some(Arc::new(store))),
+        Err(weft::store::StoreError::InUse { pid }) if ephemeral => {
+            let owner = pid.map_or("another process".to_owned(), |pid| format!("pid {pid}"));
+            eprintln!(
+                "warning: the store is in use by {owner}, so this run uses the ephemeral \
+                 account and is not recorded in run history"
+            );
+            Ok(None)
+        }
+        Err(error) => Err(anyhow::Error::new(error)
+            .context(format!("failed to open the store in '{}'", dir.display()))),
+    }
 }
 
 /// Runs the batch. The outer error is a failure of the CLI itself; the inner one is
