@@ -19,6 +19,7 @@ use crate::transform::EvalResult;
 use crate::{Limits, TransformError};
 
 mod direct;
+mod parallel;
 
 /// What Weft needs from a JSONata engine.
 pub(crate) trait Engine {
@@ -66,10 +67,8 @@ impl Engine for JsonataCore {
         limits: &Limits,
     ) -> EvalResult {
         let ast = parsed(source)?;
-        let mut context = Context::new();
-        bind_prelude(&mut context)?;
-        for (name, value) in bindings {
-            context.bind(name.clone(), to_engine(value, &mut 0));
+        if let Some(outcome) = parallel::evaluate(&ast, input, bindings, limits) {
+            return outcome;
         }
         let mut input_size = 0;
         let input = input.map_or(JValue::Undefined, |input| to_engine(input, &mut input_size));
@@ -79,21 +78,8 @@ impl Engine for JsonataCore {
                 limit: limits.max_input_bytes,
             });
         }
-
-        let options = EvaluatorOptions {
-            timeout_ms: Some(u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX)),
-            max_stack_depth: Some(limits.max_depth),
-            ..EvaluatorOptions::default()
-        };
-        let mut evaluator = Evaluator::with_options(context, options);
-        register_natives(&mut evaluator);
-
-        let result =
-            evaluator
-                .evaluate(&ast, &input)
-                .map_err(|error| TransformError::Evaluation {
-                    message: error.message().to_string(),
-                })?;
+        let mut evaluator = evaluator(bindings, None, limits)?;
+        let result = evaluator.evaluate(&ast, &input).map_err(evaluation_error)?;
         if result.is_undefined() {
             return Ok(None);
         }
@@ -110,6 +96,37 @@ impl Engine for JsonataCore {
             });
         }
         Ok(Some(output))
+    }
+}
+
+/// Builds an evaluator with the extension functions, `bindings` and `extra` in scope,
+/// under `limits`.
+fn evaluator(
+    bindings: &Map<String, Value>,
+    extra: Option<(&str, JValue)>,
+    limits: &Limits,
+) -> Result<Evaluator, TransformError> {
+    let mut context = Context::new();
+    bind_prelude(&mut context)?;
+    for (name, value) in bindings {
+        context.bind(name.clone(), to_engine(value, &mut 0));
+    }
+    if let Some((name, value)) = extra {
+        context.bind(name.to_string(), value);
+    }
+    let options = EvaluatorOptions {
+        timeout_ms: Some(u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX)),
+        max_stack_depth: Some(limits.max_depth),
+        ..EvaluatorOptions::default()
+    };
+    let mut evaluator = Evaluator::with_options(context, options);
+    register_natives(&mut evaluator);
+    Ok(evaluator)
+}
+
+fn evaluation_error(error: EvaluatorError) -> TransformError {
+    TransformError::Evaluation {
+        message: error.message().to_string(),
     }
 }
 

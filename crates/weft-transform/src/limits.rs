@@ -15,16 +15,23 @@ pub struct Limits {
     pub max_input_bytes: usize,
     /// Maximum size of the result, in bytes of compact JSON.
     pub max_output_bytes: usize,
+    /// Fewest records for which `$map(path, function($r) {...})` is split across
+    /// threads, when its function does not read the input (see the transforms guide);
+    /// `usize::MAX` keeps every evaluation on one thread. Splitting never changes the
+    /// result.
+    pub parallel_min_items: usize,
 }
 
 impl Default for Limits {
-    /// Returns 5 s, depth 500, 64 MiB in and 64 MiB out.
+    /// Returns 5 s, depth 500, 64 MiB in and 64 MiB out, and splits `$map` over
+    /// 2,048 records or more.
     fn default() -> Self {
         Limits {
             timeout: Duration::from_secs(5),
             max_depth: 500,
             max_input_bytes: 64 * 1024 * 1024,
             max_output_bytes: 64 * 1024 * 1024,
+            parallel_min_items: 2048,
         }
     }
 }

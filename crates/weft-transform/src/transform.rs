@@ -75,7 +75,7 @@ impl Transform {
 /// The outcome of one evaluation: `Ok(None)` is "no value".
 pub type EvalResult = Result<Option<Value>, TransformError>;
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = payload.downcast_ref::<String>() {
