@@ -1,7 +1,7 @@
 //! Failed writes to standard output: a full disk, a reader that went away.
 //!
-//! A closed stdout (`weft … >&-`) cannot be told apart from `>/dev/null`: before
-//! `main` runs, Rust's runtime opens `/dev/null` on every closed standard descriptor.
+//! A closed stdout (`weft … >&-`) looks the same as `>/dev/null`, because Rust's
+//! runtime opens `/dev/null` on every closed standard descriptor before `main` runs.
 
 /// The start of the message for any failed write to standard output.
 pub const WRITE_FAILED: &str = "could not write the output";

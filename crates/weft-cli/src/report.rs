@@ -9,7 +9,7 @@ pub const EXIT_FAILURE: u8 = 1;
 /// store) and of every other error.
 pub const EXIT_ERROR: u8 = 2;
 
-/// Returns [`EXIT_FAILURE`] when `error` says something was not found, else
+/// Returns [`EXIT_FAILURE`] when `error` reports that something was not found, else
 /// [`EXIT_ERROR`].
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     let not_found = error.chain().any(|cause| {

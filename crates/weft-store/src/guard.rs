@@ -17,9 +17,9 @@ thread_local! {
 
 static QUIET_HOOK: Once = Once::new();
 
-/// Runs `work` and returns the panic message if it panics. The panic report that the
-/// process's hook would print is left out for panics caught here and logged at debug
-/// level instead; panics on other threads, or outside `catch`, are reported as usual.
+/// Runs `work` and returns the panic message if it panics. A panic caught here is
+/// logged at debug level instead of being printed by the process's panic hook. Panics
+/// on other threads, or outside `catch`, are reported as usual.
 pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     install_quiet_hook();
     let was_catching = CATCHING.replace(true);

@@ -153,8 +153,8 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 /// against a program that opens the database without it.
 ///
 /// An existing file is first opened read-only, so a damaged one is reported without a
-/// single write. When redb has to repair the file (after a crash), the repair works on
-/// the file while a copy waits beside it; if the repair fails, the copy is put back.
+/// single write. When redb has to repair the file after a crash, a copy is made first.
+/// If the repair fails, the copy replaces the file again.
 fn open_database(dir: &Path) -> Result<Database, StoreError> {
     let path = dir.join(DATABASE_FILE);
     if !check_existing(dir, &path)? {
@@ -183,7 +183,7 @@ fn check_existing(dir: &Path, path: &Path) -> Result<bool, StoreError> {
         Err(error) => return Err(StoreError::io(path, error)),
     };
     // The key file is written after the database, so an empty database beside a key
-    // file lost its contents; without one, a first open stopped before redb wrote.
+    // file has lost its contents. Without a key file, a first open stopped early.
     if length == 0 && dir.join(key::KEY_FILE).exists() {
         return Err(damaged(path, "the file is empty"));
     }
@@ -226,7 +226,7 @@ fn open_error(dir: &Path, path: &Path, error: redb::DatabaseError) -> StoreError
     }
 }
 
-/// A [`StoreError::Damaged`] for `path`, with redb's multi-line messages on one line.
+/// Builds a [`StoreError::Damaged`] for `path`, with multi-line messages on one line.
 fn damaged(path: &Path, detail: &str) -> StoreError {
     StoreError::Damaged {
         path: path.to_owned(),

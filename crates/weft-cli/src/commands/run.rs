@@ -106,9 +106,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Whether a run against a stored account goes into run history: not with
-/// `--no-history`, and not with `--replay`, whose recorded traffic a rerun would not
-/// have.
+/// Returns whether a run against a stored account goes into run history. It does not
+/// with `--no-history`, nor with `--replay`, because a rerun would call the real API.
 fn records_history(args: &Args) -> bool {
     !args.no_history && args.replay.is_none()
 }
