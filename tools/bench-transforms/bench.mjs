@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util'
 import trutoJsonata from '@truto/truto-jsonata'
 
 const toolDir = dirname(fileURLToPath(import.meta.url))
-const target = join(toolDir, '..', '..', 'target')
+const target = process.env.CARGO_TARGET_DIR || join(toolDir, '..', '..', 'target')
 const dir = process.argv[2] || join(target, 'tmp', 'transform-bench')
 const runs = Number(process.argv[3] || 20)
 const WARM_UP = 3
@@ -83,8 +83,10 @@ async function main() {
     const compiled = trutoJsonata(expression)
     console.log(`${name}: ${check(name, await compiled.evaluate(data))}`)
     const reference = await timeReference(compiled, data)
-    const weft = weftTimes(name)
-    rows.push({ name, weft, reference })
+    rows.push({ name, weft: weftTimes(name), reference })
+    // A variant Weft timed on one thread is compared with the same reference runs.
+    const oneThread = weftTimes(`${name}_one_thread`)
+    if (oneThread) rows.push({ name: `${name}_one_thread`, weft: oneThread, reference })
   }
   console.log('\n| workload | Weft median | Weft p90 | reference median | reference p90 | ratio |')
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |')

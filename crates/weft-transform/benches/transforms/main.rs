@@ -3,7 +3,9 @@
 //!
 //! - `notion_page_to_markdown`: the Notion page expression of
 //!   `examples/notion/page-to-markdown.json` over a generated page of 10,000 blocks;
-//! - `contacts_full_name`: a `$map`/`$merge` over 100,000 generated CRM contacts.
+//! - `contacts_full_name`: a `$map`/`$merge` over 100,000 generated CRM contacts,
+//!   split across threads as `Limits::default()` allows, and again on one thread
+//!   (`contacts_full_name_one_thread`).
 //!
 //! Before measuring, the bench writes each input, the expressions and Weft's results
 //! to `target/tmp/transform-bench/`, where `tools/bench-transforms` reads them to
@@ -18,7 +20,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
-use weft_transform::Transform;
+use weft_transform::{Limits, Transform};
 
 /// The allocator the `weft` binary uses, so the bench measures what it pays.
 #[global_allocator]
@@ -118,6 +120,19 @@ fn transforms(c: &mut Criterion) {
         group.bench_function(workload.name, |b| {
             b.iter(|| transform.evaluate(black_box(&workload.input), &bindings))
         });
+        // The same evaluation kept on one thread, to show what splitting `$map`
+        // across threads adds.
+        if workload.name == "contacts_full_name" {
+            let one_thread = Limits {
+                parallel_min_items: usize::MAX,
+                ..Limits::default()
+            };
+            group.bench_function(format!("{}_one_thread", workload.name), |b| {
+                b.iter(|| {
+                    transform.evaluate_with(black_box(&workload.input), &bindings, &one_thread)
+                })
+            });
+        }
     }
     group.finish();
 }
