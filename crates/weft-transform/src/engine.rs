@@ -117,6 +117,7 @@ fn evaluator(
     let options = EvaluatorOptions {
         timeout_ms: Some(u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX)),
         max_stack_depth: Some(limits.max_depth),
+        max_sequence_length: Some(limits.max_sequence_length),
         ..EvaluatorOptions::default()
     };
     let mut evaluator = Evaluator::with_options(context, options);
@@ -136,7 +137,7 @@ fn parsed(source: &str) -> Result<Rc<AstNode>, TransformError> {
         return Ok(ast);
     }
     let ast = jsonata_core::parser::parse(source).map_err(|error| TransformError::Syntax {
-        message: error.to_string(),
+        message: coded_syntax_message(error.to_string()),
     })?;
     let ast = Rc::new(ast);
     PARSED.with_borrow_mut(|cache| {
@@ -146,6 +147,20 @@ fn parsed(source: &str) -> Result<Rc<AstNode>, TransformError> {
         cache.insert(source.to_string(), Rc::clone(&ast));
     });
     Ok(ast)
+}
+
+/// Syntax errors that `jsonata-core` reports without JSONata's code, with the code and
+/// message jsonata-js gives.
+const UNCODED_SYNTAX_ERRORS: &[(&str, &str)] =
+    &[("Unclosed comment", "S0106: Comment has no closing tag")];
+
+/// Returns the engine's syntax error message, replaced by JSONata's coded one where
+/// the engine gives no code.
+fn coded_syntax_message(message: String) -> String {
+    UNCODED_SYNTAX_ERRORS
+        .iter()
+        .find(|(uncoded, _)| message == *uncoded)
+        .map_or(message, |(_, coded)| coded.to_string())
 }
 
 /// Binds the extension functions written in JSONata (those that take a callback) and

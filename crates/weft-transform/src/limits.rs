@@ -11,6 +11,13 @@ pub struct Limits {
     /// Maximum evaluation stack depth (nested calls and sub-expressions); past it
     /// evaluation fails with `D1011`.
     pub max_depth: usize,
+    /// Maximum number of items in one sequence the evaluation builds (a `$map`, a
+    /// filter, a range such as `[1..n]`, a path over many items); past it evaluation
+    /// fails with `D2015`. This bounds the memory a runaway expression can take where
+    /// the output limit cannot, as in `$count([1..10000000].[1..10000000])`.
+    /// NOTE: memory is not capped directly: 10,000,000 small objects still take
+    /// gigabytes before the time limit stops the evaluation.
+    pub max_sequence_length: usize,
     /// Maximum size of the input document, in bytes of compact JSON.
     pub max_input_bytes: usize,
     /// Maximum size of the result, in bytes of compact JSON.
@@ -23,12 +30,14 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// Returns 5 s, depth 500, 64 MiB in and 64 MiB out, and splits `$map` over
-    /// 2,048 records or more.
+    /// Returns 5 s, depth 500, sequences of up to 10,000,000 items (the largest range
+    /// JSONata allows), 64 MiB in and 64 MiB out, and splits `$map` over 2,048
+    /// records or more.
     fn default() -> Self {
         Limits {
             timeout: Duration::from_secs(5),
             max_depth: 500,
+            max_sequence_length: 10_000_000,
             max_input_bytes: 64 * 1024 * 1024,
             max_output_bytes: 64 * 1024 * 1024,
             parallel_min_items: 2048,

@@ -192,3 +192,20 @@ fn transform_evaluates_on_many_threads() -> Result<(), Box<dyn std::error::Error
     }
     Ok(())
 }
+
+#[test]
+fn sequence_limit_stops_long_sequences() -> Result<(), TransformError> {
+    let limits = Limits {
+        max_sequence_length: 1_000,
+        ..Limits::default()
+    };
+    let transform = Transform::compile("$count([1..100000].{'n': $})")?;
+    let error = transform
+        .evaluate_with(&json!(null), &Map::new(), &limits)
+        .expect_err("the range is longer than the limit");
+    assert_eq!(error.code(), Some("D2015"), "{error}");
+    let short = Transform::compile("$count([1..1000])")?;
+    let count = short.evaluate_with(&json!(null), &Map::new(), &limits)?;
+    assert_eq!(count, Some(json!(1000)));
+    Ok(())
+}
