@@ -112,6 +112,10 @@ fn digest_and_sign_hash_numbers_as_text() -> Result<(), TransformError> {
 fn sign_error_quotes_algorithm_as_given() {
     let error = eval("$sign('a', 'b', 'c')", json!(null)).expect_err("algorithm 'b' fails");
     assert!(error.to_string().contains("'b'"), "{error}");
+    assert!(
+        error.to_string().contains("expected SHA-1, SHA-256"),
+        "{error}"
+    );
 }
 
 #[test]

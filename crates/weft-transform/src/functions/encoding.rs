@@ -85,7 +85,12 @@ pub(crate) fn digest(args: &[Option<Value>]) -> Outcome {
         "SHA-256" => Sha256::digest(text).to_vec(),
         "SHA-384" => Sha384::digest(text).to_vec(),
         "SHA-512" => Sha512::digest(text).to_vec(),
-        _ => return Err(format!("$digest: unsupported algorithm '{algorithm}'")),
+        _ => {
+            return Err(format!(
+                "$digest: unsupported algorithm '{algorithm}', expected MD5, SHA-1, SHA-256, \
+                 SHA-384 or SHA-512"
+            ));
+        }
     };
     Ok(format_bytes(&bytes, str_arg(args, 2)))
 }
@@ -105,7 +110,12 @@ pub(crate) fn sign(args: &[Option<Value>]) -> Outcome {
         "SHA-512" => hmac_bytes::<Hmac<Sha512>>(secret, text),
         // TODO: RS256 needs an RSA implementation; add the `rsa` crate to support it.
         "RS256" => return Err("$sign: algorithm 'RS256' is not supported in weft".into()),
-        _ => return Err(format!("$sign: unsupported algorithm '{requested}'")),
+        _ => {
+            return Err(format!(
+                "$sign: unsupported algorithm '{requested}', expected SHA-1, SHA-256, SHA-384 \
+                 or SHA-512"
+            ));
+        }
     };
     Ok(format_bytes(&bytes, str_arg(args, 3)))
 }
