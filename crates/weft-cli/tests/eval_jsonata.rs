@@ -72,6 +72,16 @@ fn reports_syntax_error_code() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 #[test]
+fn syntax_error_names_its_code_once() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "1 /* no end"])
+        .assert()
+        .code(1)
+        .stderr("S0106: invalid JSONata expression: Comment has no closing tag\n");
+    Ok(())
+}
+
+#[test]
 fn rejects_bindings_that_are_not_an_object() -> Result<(), Box<dyn std::error::Error>> {
     weft()?
         .args(["eval", "jsonata", "$x", "--bindings", "[1]"])

@@ -187,7 +187,13 @@ fn serve_rejected(dir: &Path, args: &[&str]) -> TestResult<String> {
 #[test]
 fn rejects_zero_limits() -> TestResult {
     let dir = tempfile::tempdir()?;
-    for option in ["--body-limit", "--token-concurrency", "--header-timeout"] {
+    for option in [
+        "--body-limit",
+        "--token-concurrency",
+        "--header-timeout",
+        "--body-timeout",
+        "--write-timeout",
+    ] {
         let stderr = serve_rejected(dir.path(), &["--listen", "127.0.0.1:0", option, "0"])?;
         assert!(stderr.contains(option), "{stderr}");
         assert!(stderr.contains("'0'"), "{stderr}");

@@ -40,8 +40,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Err(error) => {
             let message = error.to_string();
             match error.code() {
-                Some(code) if message.starts_with(code) => eprintln!("{message}"),
-                Some(code) => eprintln!("{code}: {message}"),
+                // The code moves to the front, once: `S0207: invalid JSONata
+                // expression: Unexpected end of expression`.
+                Some(code) => {
+                    let rest = message.replacen(&format!("{code}: "), "", 1);
+                    eprintln!("{code}: {rest}");
+                }
                 None => eprintln!("error: {message}"),
             }
             Ok(ExitCode::from(1))
