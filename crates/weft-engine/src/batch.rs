@@ -6,7 +6,7 @@
 //! finishing a node closes its children in turn, which is when spools fire and 424s
 //! are recorded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -56,6 +56,8 @@ struct NodeState {
     emitted: usize,
     started: bool,
     finished: bool,
+    /// The (field, placeholder) pairs already reported as unresolved.
+    unresolved: HashSet<(String, String)>,
 }
 
 struct State {
@@ -219,6 +221,22 @@ impl Batch {
                 self.schedule(child, Work::Emission(emission.clone()));
             }
         }
+    }
+
+    /// Reports a placeholder of `node` that resolved to nothing and kept its text, once
+    /// per field and placeholder, as a warning and on the event stream.
+    pub(crate) fn unresolved(&self, node: usize, field: &str, placeholder: &str) {
+        let pair = (field.to_owned(), placeholder.to_owned());
+        if !self.lock().nodes[node].unresolved.insert(pair) {
+            return;
+        }
+        let key = self.plan.nodes[node].key.clone();
+        tracing::warn!(node = %key, field, placeholder, "placeholder did not resolve, text kept");
+        self.events.send(Event::PlaceholderUnresolved {
+            node: key,
+            field: field.to_owned(),
+            placeholder: placeholder.to_owned(),
+        });
     }
 
     /// Records a failure of `node` in `errors` and on the event stream.

@@ -42,6 +42,17 @@ pub enum Event {
         level: String,
         message: String,
     },
+    /// A placeholder in a node's `id`, `query` or `body` resolved to nothing, so its
+    /// text was kept as written, as the placeholder rules require, and the call was still
+    /// made. A missing arg is the usual cause. Sent once per node, field and
+    /// placeholder.
+    PlaceholderUnresolved {
+        node: String,
+        /// `id`, `query`, `body`, or `recurse.config.id` and so on.
+        field: String,
+        /// The placeholder as written, braces included.
+        placeholder: String,
+    },
     /// A call or evaluation of a node failed; the same failure is in `errors`.
     Failed {
         node: String,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use weft_connector::{Call, HttpSend};
 use weft_spec::{Input, PlanNode, RequestNode};
-use weft_template::Lookup as _;
+use weft_template::{Lookup as _, TemplateError};
 
 use crate::auth::NodeHttp;
 use crate::batch::{Batch, Emission, Position, Work};
@@ -133,6 +133,9 @@ pub(crate) async fn call(batch: &Arc<Batch>, node: &PlanNode, request: &RequestN
         Ok(prepared) => prepared,
         Err(failure) => return fail(batch, node, &run, None, &failure, None),
     };
+    for unresolved in &prepared.unresolved {
+        batch.unresolved(node.index, &unresolved.field, &unresolved.placeholder);
+    }
     if Lineage::contains(&run.lineage, &prepared.call) {
         let failure = Failure::Endless(
             "recursion cycle: the call for this record repeats the call of a record it \
@@ -390,32 +393,53 @@ fn should_recurse(condition: &Value, context: &Context) -> Result<bool, Failure>
 struct PreparedCall {
     call: Call,
     ignore_remote_data: bool,
+    /// Placeholders that resolved to nothing and kept their text.
+    unresolved: Vec<Unresolved>,
+}
+
+/// A placeholder that resolved to nothing, so its text was kept as written (see
+/// `docs/specs.md`), and the field it is in (`id`, `query`, `recurse.config.body`, ...).
+struct Unresolved {
+    field: String,
+    placeholder: String,
 }
 
 /// Renders id, query and body (from `recurse.config` where it replaces them) and
 /// removes `truto_*` query keys.
 fn prepare_call(request: &RequestNode, run: &CallRun) -> Result<PreparedCall, Failure> {
     let recurse = request.recurse.as_ref().filter(|_| run.recursive);
-    let id = recurse.and_then(|r| r.id.as_ref()).or(request.id.as_ref());
-    let query = recurse
-        .and_then(|r| r.query.as_ref())
-        .or(request.query.as_ref());
-    let body = recurse
-        .and_then(|r| r.body.as_ref())
-        .or(request.body.as_ref());
+    let id = chosen(
+        recurse.and_then(|r| r.id.as_ref()),
+        request.id.as_ref(),
+        "id",
+    );
+    let query = chosen(
+        recurse.and_then(|r| r.query.as_ref()),
+        request.query.as_ref(),
+        "query",
+    );
+    let body = chosen(
+        recurse.and_then(|r| r.body.as_ref()),
+        request.body.as_ref(),
+        "body",
+    );
 
-    let id = id
-        .map(|id| render_id(id, &run.context))
-        .transpose()?
-        .flatten();
+    let mut renderer = Renderer {
+        context: &run.context,
+        unresolved: Vec::new(),
+    };
+    let id = match id {
+        Some((id, field)) => renderer.id(id, &field)?,
+        None => None,
+    };
     let mut query = match query {
-        Some(query) => render_query(query, &run.context)?,
+        Some((query, field)) => renderer.query(query, &field)?,
         None => Map::new(),
     };
-    let body = body
-        .map(|body| render_input(body, &run.context, "body"))
-        .transpose()?
-        .flatten();
+    let body = match body {
+        Some((body, field)) => renderer.input(body, &field)?,
+        None => None,
+    };
 
     let ignore_remote_data = query
         .get("truto_ignore_remote_data")
@@ -431,45 +455,82 @@ fn prepare_call(request: &RequestNode, run: &CallRun) -> Result<PreparedCall, Fa
     Ok(PreparedCall {
         call,
         ignore_remote_data,
+        unresolved: renderer.unresolved,
     })
 }
 
-fn render_id(template: &Value, context: &Context) -> Result<Option<String>, Failure> {
-    let rendered = weft_template::render_in(template, context)
-        .map_err(|error| Failure::Input(format!("invalid id: {error}")))?;
-    match rendered {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(id)) => Ok(Some(id)),
-        Some(Value::Number(id)) => Ok(Some(id.to_string())),
-        Some(other) => Err(Failure::Input(format!(
-            "id rendered to {}, expected a string",
-            type_name(&other)
-        ))),
+/// Returns the template a call uses for one field and the field's name, taking
+/// `recurse.config`'s template where it replaces the node's own.
+fn chosen<'a, T>(
+    replacement: Option<&'a T>,
+    own: Option<&'a T>,
+    field: &str,
+) -> Option<(&'a T, String)> {
+    match replacement {
+        Some(template) => Some((template, format!("recurse.config.{field}"))),
+        None => own.map(|template| (template, field.to_owned())),
     }
 }
 
-fn render_query(input: &Input, context: &Context) -> Result<Map<String, Value>, Failure> {
-    match render_input(input, context, "query")? {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(query)) => Ok(query),
-        Some(other) => Err(Failure::Input(format!(
-            "query evaluated to {}, expected an object",
-            type_name(&other)
-        ))),
-    }
+/// Renders the inputs of one call and notes the placeholders that kept their text.
+struct Renderer<'a> {
+    context: &'a Context,
+    unresolved: Vec<Unresolved>,
 }
 
-/// Renders a template, or evaluates a JSONata expression with the context as input.
-/// The evaluation is synchronous: JSONata values never live across an `.await`.
-fn render_input(input: &Input, context: &Context, field: &str) -> Result<Option<Value>, Failure> {
-    match input {
-        Input::Template(template) => weft_template::render_in(template, context)
-            .map_err(|error| Failure::Input(format!("invalid {field}: {error}"))),
-        // NOTE: an expression needs the whole context, so each call copies it, which
-        // for a loop over a large spooled array is again quadratic.
-        Input::Expression(expression) => expression
-            .evaluate(&context.materialize(), &Map::new())
-            .map_err(|error| Failure::Input(format!("{field} expression failed: {error}"))),
+impl Renderer<'_> {
+    fn id(&mut self, template: &Value, field: &str) -> Result<Option<String>, Failure> {
+        match self.template(template, field)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(id)) => Ok(Some(id)),
+            Some(Value::Number(id)) => Ok(Some(id.to_string())),
+            Some(other) => Err(Failure::Input(format!(
+                "{field} rendered to {}, expected a string",
+                type_name(&other)
+            ))),
+        }
+    }
+
+    fn query(&mut self, input: &Input, field: &str) -> Result<Map<String, Value>, Failure> {
+        match self.input(input, field)? {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Object(query)) => Ok(query),
+            Some(other) => Err(Failure::Input(format!(
+                "{field} evaluated to {}, expected an object",
+                type_name(&other)
+            ))),
+        }
+    }
+
+    /// Renders a template, or evaluates a JSONata expression with the context as
+    /// input. The evaluation is synchronous: JSONata values never live across an
+    /// `.await`.
+    fn input(&mut self, input: &Input, field: &str) -> Result<Option<Value>, Failure> {
+        match input {
+            Input::Template(template) => self.template(template, field),
+            // NOTE: an expression needs the whole context, so each call copies it,
+            // which for a loop over a large spooled array is again quadratic.
+            Input::Expression(expression) => expression
+                .evaluate(&self.context.materialize(), &Map::new())
+                .map_err(|error| Failure::Input(format!("{field} expression failed: {error}"))),
+        }
+    }
+
+    /// Renders a template by the placeholder rules of `docs/specs.md`: a placeholder
+    /// that resolves to nothing keeps its text. The first such placeholder is noted
+    /// for a warning (strict rendering stops at it).
+    fn template(&mut self, template: &Value, field: &str) -> Result<Option<Value>, Failure> {
+        let invalid = |error| Failure::Input(format!("invalid {field}: {error}"));
+        match weft_template::render_strict_in(template, self.context) {
+            Err(TemplateError::Unresolved { placeholder }) => {
+                self.unresolved.push(Unresolved {
+                    field: field.to_owned(),
+                    placeholder,
+                });
+                weft_template::render_in(template, self.context).map_err(invalid)
+            }
+            rendered => rendered.map_err(invalid),
+        }
     }
 }
 

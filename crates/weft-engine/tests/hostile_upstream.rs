@@ -4,30 +4,16 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Loopback, RawReply, Received, Reply, TestError, TestResult, plan, record_ids, run};
-use serde_json::{Map, Value, json};
-use weft_connector::{AccountContext, Registry};
-use weft_engine::{Engine, Event, Options, RetryPolicy, Target};
-
-fn notion_target(origin: &str) -> Result<Target, TestError> {
-    let connectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../connectors");
-    let (registry, errors) = Registry::load(&[connectors]);
-    assert!(errors.is_empty(), "connectors failed to load: {errors:?}");
-    let connector = registry.get("notion").ok_or("no notion connector")?;
-    let mut context = Map::new();
-    context.insert("access_token".into(), Value::String("token-1".into()));
-    let account = AccountContext {
-        id: "account-1".into(),
-        context,
-        base_url: Some(origin.to_owned()),
-    };
-    Ok(Target::new(connector, account, &[]))
-}
+use common::{
+    Loopback, RawReply, Received, Reply, TestError, TestResult, notion_target, plan, record_ids,
+    run,
+};
+use serde_json::{Value, json};
+use weft_engine::{Engine, Event, Options, RetryPolicy};
 
 fn engine(options: Options) -> Result<Engine, TestError> {
     let retry = RetryPolicy::new(1, Duration::from_millis(1), Duration::from_millis(2));

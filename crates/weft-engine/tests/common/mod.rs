@@ -1,6 +1,6 @@
-//! Shared helpers: the test connectors under `tests/fixtures/connectors`, a loopback
-//! HTTP server (axum on 127.0.0.1) that records requests, an OAuth2 API that rotates
-//! tokens, and an in-memory credential store.
+//! Shared helpers: the test connectors under `tests/fixtures/connectors` and the real
+//! Notion connector, a loopback HTTP server (axum on 127.0.0.1) that records requests,
+//! an OAuth2 API that rotates tokens, and an in-memory credential store.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -32,6 +32,22 @@ pub fn target(name: &str, context: Value, base_url: String) -> Result<Target, Te
         id: "account-1".into(),
         context: context.as_object().cloned().unwrap_or_default(),
         base_url: Some(base_url),
+    };
+    Ok(Target::new(connector, account, &[]))
+}
+
+/// Returns a target for the real Notion connector in `connectors/notion`, sending to `origin`.
+pub fn notion_target(origin: &str) -> Result<Target, TestError> {
+    let connectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../connectors");
+    let (registry, errors) = Registry::load(&[connectors]);
+    assert!(errors.is_empty(), "connectors failed to load: {errors:?}");
+    let connector = registry.get("notion").ok_or("no notion connector")?;
+    let mut context = Map::new();
+    context.insert("access_token".into(), Value::String("token-1".into()));
+    let account = AccountContext {
+        id: "account-1".into(),
+        context,
+        base_url: Some(origin.to_owned()),
     };
     Ok(Target::new(connector, account, &[]))
 }
