@@ -18,7 +18,7 @@ mod signals;
 /// mimalloc, because JSONata evaluation allocates many small values and glibc
 /// malloc spends up to half of a large transform's time managing them.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: weft_alloc::MiMalloc = weft_alloc::MiMalloc;
 
 /// Run batch requests against SaaS APIs, locally.
 #[derive(Debug, Parser)]
@@ -58,6 +58,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    weft_alloc::keep_freed_memory(weft_alloc::FREED_MEMORY_DELAY);
     output::report_print_failures();
     let cli = Cli::parse();
     let outcome = match cli.command {

