@@ -288,52 +288,6 @@ async fn skips_entries_without_response() -> TestResult {
     Ok(())
 }
 
-/// A tracing writer that keeps every formatted line.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn skipped_entry_logged_once_and_not_counted() -> TestResult {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let entries = vec![
-        entry(
-            "GET",
-            "https://api.example.com/v1/cancelled",
-            0,
-            json!(null),
-        ),
-        entry("GET", "https://api.example.com/v1/ok", 200, json!({})),
-    ];
-    let server = serve(har(entries)?, listen()).await?;
-    server.shutdown().await?;
-
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone())?;
-    assert_eq!(
-        logs.matches("skipping entry without a response").count(),
-        1,
-        "{logs}"
-    );
-    assert!(logs.contains("entries=1 skipped=1"), "{logs}");
-    Ok(())
-}
-
 #[tokio::test]
 async fn shutdown_closes_listener() -> TestResult {
     let server = serve(har(vec![])?, listen()).await?;
