@@ -179,14 +179,16 @@ fn reads_no_input(node: &AstNode, at_input: bool) -> bool {
         | AstNode::Placeholder
         | AstNode::Regex { .. } => true,
         AstNode::Variable(name) => {
-            !(name.is_empty() && at_input || name.starts_with(RESERVED_PREFIX))
+            !(name.is_empty() && at_input
+                || name.starts_with(RESERVED_PREFIX)
+                || reads_input_when_short(name))
         }
         AstNode::Name(_) | AstNode::Wildcard | AstNode::Descendant => !at_input,
         AstNode::Path { steps } => path_reads_no_input(steps, at_input),
         AstNode::Binary { op, lhs, rhs } => binary_reads_no_input(*op, lhs, rhs, at_input),
         AstNode::Unary { operand, .. } => reads_no_input(operand, at_input),
         AstNode::Function { name, args, .. } => {
-            call_reads_no_input(name, args.len(), at_input) && all(args)
+            call_reads_no_input(name, given(args), at_input) && all(args)
         }
         AstNode::Call { procedure, args } => reads_no_input(procedure, at_input) && all(args),
         // A function's body runs with the context where the function was defined.
@@ -242,16 +244,39 @@ fn path_reads_no_input(steps: &[PathStep], at_input: bool) -> bool {
             .all(|step| step_ok(step) && reads_no_input(&step.node, false))
 }
 
-/// `lhs ~> $f(args)` calls `$f` with `lhs` first, so the call has one more argument.
+/// `lhs ~> $f(args)` calls `$f` with `lhs` first, so the call has one more argument,
+/// and `lhs ~> $f` calls it with `lhs` alone.
 fn binary_reads_no_input(op: BinaryOp, lhs: &AstNode, rhs: &AstNode, at_input: bool) -> bool {
     let right = match (op, rhs) {
         (BinaryOp::ChainPipe, AstNode::Function { name, args, .. }) => {
-            call_reads_no_input(name, args.len() + 1, at_input)
+            call_reads_no_input(name, given(args) + 1, at_input)
                 && args.iter().all(|arg| reads_no_input(arg, at_input))
+        }
+        (BinaryOp::ChainPipe, AstNode::Variable(name)) if !name.is_empty() => {
+            !name.starts_with(RESERVED_PREFIX) && call_reads_no_input(name, 1, at_input)
         }
         _ => reads_no_input(rhs, at_input),
     };
     right && reads_no_input(lhs, at_input)
+}
+
+/// Counts the arguments of a call that are given now: a `?` placeholder of a partial
+/// application is filled later, by a call whose arguments the check cannot count.
+fn given(args: &[AstNode]) -> usize {
+    let placeholder = |arg: &&AstNode| matches!(arg, AstNode::Placeholder);
+    args.iter().filter(|arg| !placeholder(arg)).count()
+}
+
+/// Checks whether `name` is a built-in that reads the input, always or when given
+/// too few arguments. Named as a value (`$f := $keys`, `$r.($lookup)`) rather than
+/// called by its name, such a function can be called anywhere with any number of
+/// arguments, where the input is the context, so the check cannot clear it.
+fn reads_input_when_short(name: &str) -> bool {
+    PER_EVALUATION.contains(&name)
+        || ANY_FROM_INPUT
+            .iter()
+            .chain(OBJECT_FROM_INPUT)
+            .any(|(function, _)| *function == name)
 }
 
 /// Checks that calling the function `name` with `count` arguments leaves the input out.
