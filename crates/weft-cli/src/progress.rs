@@ -70,6 +70,11 @@ impl Progress {
         ));
     }
 
+    /// Prints `line` above the spinner line.
+    pub fn println(&self, line: &str) {
+        self.bar.println(line);
+    }
+
     /// Removes the spinner line.
     pub fn finish(self) {
         self.bar.finish_and_clear();

@@ -137,6 +137,20 @@ fn run_with_errors_exits_one() -> TestResult {
 }
 
 #[test]
+fn unresolved_placeholder_warns_on_stderr() -> TestResult {
+    let dir = TempDir::new("unresolved")?;
+    let mut spec = loop_spec();
+    spec["resources"][0]["query"]["block_id"] = json!("{{args.nowhere}}");
+    let spec = write_spec(&dir, &spec)?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion"])?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warning = "warning: node 'blocks': placeholder '{{args.nowhere}}' in query did not \
+                   resolve, so it was sent as written";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+    Ok(())
+}
+
+#[test]
 fn invalid_spec_exits_two_with_diagnostics() -> TestResult {
     let dir = TempDir::new("invalid")?;
     let mut spec = loop_spec();

@@ -269,6 +269,12 @@ async fn show_events(
     let mut progress = Progress::for_stderr();
     let mut ndjson = output == Output::Ndjson && !printing_records;
     while let Some(event) = receiver.recv().await {
+        if let Some(warning) = warning(&event) {
+            match &progress {
+                Some(progress) => progress.println(&warning),
+                None => eprintln!("{warning}"),
+            }
+        }
         if let Some(progress) = &mut progress {
             progress.show(&event);
         }
@@ -279,6 +285,22 @@ async fn show_events(
     }
     if let Some(progress) = progress {
         progress.finish();
+    }
+}
+
+/// Returns the warning line for an event that the user should see on every run.
+fn warning(event: &Event) -> Option<String> {
+    match event {
+        Event::PlaceholderUnresolved {
+            node,
+            field,
+            placeholder,
+        } => Some(format!(
+            "warning: node '{node}': placeholder '{placeholder}' in {field} did not \
+             resolve, so it was sent as written (give the value with --args, or a \
+             default with '?:')"
+        )),
+        _ => None,
     }
 }
 
