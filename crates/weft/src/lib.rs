@@ -52,7 +52,8 @@ pub use weft_store::Store;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The plan's account is not in the store and no fallback connector was given.
+    /// The plan's account is not in the store, and no fallback connector with a base
+    /// URL was given.
     #[error("integrated account '{id}' not found")]
     AccountNotFound { id: String },
     /// The account's connector, or the fallback connector, is not in the registry.
@@ -100,7 +101,8 @@ pub struct AccountLookup {
     /// The account store; `None` runs without one.
     pub store: Option<Arc<Store>>,
     /// Connector for an ephemeral account, used when the plan's account is not in the
-    /// store. The ephemeral account is never saved.
+    /// store and `base_url` is set (a replay server). The ephemeral account is never
+    /// saved.
     pub fallback_connector: Option<String>,
     /// Base URL replacing the account's, for example a replay server's.
     pub base_url: Option<String>,
@@ -161,7 +163,11 @@ fn resolve_account(
             let target = stored_target(&account, registry)?.with_credential_store(credentials);
             (target, Some(account.status))
         }
-        (None, Some(connector), _) => (ephemeral_target(account_id, connector, registry)?, None),
+        // Without a base URL the ephemeral account would send placeholder credentials
+        // to the connector's real API.
+        (None, Some(connector), _) if lookup.base_url.is_some() => {
+            (ephemeral_target(account_id, connector, registry)?, None)
+        }
         _ => {
             return Err(Error::AccountNotFound {
                 id: account_id.to_owned(),
