@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use jsonata_core::ast::AstNode;
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
+use jsonata_core::evaluator::{CancelToken, Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::{JArray, JMap, JValue};
 use serde_json::{Map, Value};
 
@@ -19,6 +19,7 @@ use crate::transform::EvalResult;
 use crate::{Limits, TransformError};
 
 mod direct;
+mod memory;
 mod parallel;
 
 /// What Weft needs from a JSONata engine.
@@ -67,36 +68,55 @@ impl Engine for JsonataCore {
         limits: &Limits,
     ) -> EvalResult {
         let ast = parsed(source)?;
-        if let Some(outcome) = parallel::evaluate(&ast, input, bindings, limits) {
-            return outcome;
+        let watch = memory::Watch::start(limits.max_memory_bytes);
+        let cancel = watch.as_ref().map(memory::Watch::token);
+        let outcome = evaluate_parsed(&ast, input, bindings, limits, cancel.as_ref());
+        match (outcome, &watch) {
+            (Err(_), Some(watch)) if watch.exceeded() => Err(TransformError::MemoryLimit {
+                limit: limits.max_memory_bytes,
+            }),
+            (outcome, _) => outcome,
         }
-        let mut input_size = 0;
-        let input = input.map_or(JValue::Undefined, |input| to_engine(input, &mut input_size));
-        if input_size > limits.max_input_bytes {
-            return Err(TransformError::InputTooLarge {
-                size: input_size,
-                limit: limits.max_input_bytes,
-            });
-        }
-        let mut evaluator = evaluator(bindings, None, limits)?;
-        let result = evaluator.evaluate(&ast, &input).map_err(evaluation_error)?;
-        if result.is_undefined() {
-            return Ok(None);
-        }
-        // Without the evaluator and the input, most of the result is held only by
-        // `result`, so converting it can move its keys instead of copying them.
-        drop(evaluator);
-        drop(input);
-        let mut output_size = 0;
-        let output = json_owned(result, 0, &mut output_size);
-        if output_size > limits.max_output_bytes {
-            return Err(TransformError::OutputTooLarge {
-                size: output_size,
-                limit: limits.max_output_bytes,
-            });
-        }
-        Ok(Some(output))
     }
+}
+
+/// Evaluates a parsed expression; `cancel` stops it from another thread.
+fn evaluate_parsed(
+    ast: &AstNode,
+    input: Option<&Value>,
+    bindings: &Map<String, Value>,
+    limits: &Limits,
+    cancel: Option<&CancelToken>,
+) -> EvalResult {
+    if let Some(outcome) = parallel::evaluate(ast, input, bindings, limits, cancel) {
+        return outcome;
+    }
+    let mut input_size = 0;
+    let input = input.map_or(JValue::Undefined, |input| to_engine(input, &mut input_size));
+    if input_size > limits.max_input_bytes {
+        return Err(TransformError::InputTooLarge {
+            size: input_size,
+            limit: limits.max_input_bytes,
+        });
+    }
+    let mut evaluator = evaluator(bindings, None, limits, cancel)?;
+    let result = evaluator.evaluate(ast, &input).map_err(evaluation_error)?;
+    if result.is_undefined() {
+        return Ok(None);
+    }
+    // Without the evaluator and the input, most of the result is held only by
+    // `result`, so converting it can move its keys instead of copying them.
+    drop(evaluator);
+    drop(input);
+    let mut output_size = 0;
+    let output = json_owned(result, 0, &mut output_size);
+    if output_size > limits.max_output_bytes {
+        return Err(TransformError::OutputTooLarge {
+            size: output_size,
+            limit: limits.max_output_bytes,
+        });
+    }
+    Ok(Some(output))
 }
 
 /// Builds an evaluator with the extension functions, `bindings` and `extra` in scope,
@@ -105,6 +125,7 @@ fn evaluator(
     bindings: &Map<String, Value>,
     extra: Option<(&str, JValue)>,
     limits: &Limits,
+    cancel: Option<&CancelToken>,
 ) -> Result<Evaluator, TransformError> {
     let mut context = Context::new();
     bind_prelude(&mut context)?;
@@ -118,7 +139,7 @@ fn evaluator(
         timeout_ms: Some(u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX)),
         max_stack_depth: Some(limits.max_depth),
         max_sequence_length: Some(limits.max_sequence_length),
-        ..EvaluatorOptions::default()
+        cancel: cancel.cloned(),
     };
     let mut evaluator = Evaluator::with_options(context, options);
     register_natives(&mut evaluator);

@@ -28,6 +28,15 @@ pub enum TransformError {
     #[error("result of {size} bytes exceeds the transform output limit of {limit} bytes")]
     OutputTooLarge { size: usize, limit: usize },
 
+    /// The process's resident memory grew by more than
+    /// [`Limits::max_memory_bytes`] during the evaluation, which was stopped.
+    ///
+    /// [`Limits::max_memory_bytes`]: crate::Limits::max_memory_bytes
+    #[error(
+        "transform stopped: memory grew by more than {limit} bytes, the transform memory limit"
+    )]
+    MemoryLimit { limit: usize },
+
     /// The JSONata engine panicked while evaluating. The panic is caught, so the
     /// process keeps running; the message is the panic's payload.
     #[error("JSONata engine failed while evaluating the expression: {message}")]

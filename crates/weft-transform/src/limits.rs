@@ -18,6 +18,12 @@ pub struct Limits {
     /// NOTE: memory is not capped directly: 10,000,000 small objects still take
     /// gigabytes before the time limit stops the evaluation.
     pub max_sequence_length: usize,
+    /// Maximum growth of the process's resident memory during one evaluation, checked
+    /// every 10 ms on Linux; past it evaluation fails with
+    /// [`TransformError::MemoryLimit`](crate::TransformError::MemoryLimit).
+    /// Resident memory is the whole process's, so other work running at the same time
+    /// counts too. `usize::MAX` turns the check off.
+    pub max_memory_bytes: usize,
     /// Maximum size of the input document, in bytes of compact JSON.
     pub max_input_bytes: usize,
     /// Maximum size of the result, in bytes of compact JSON.
@@ -31,13 +37,14 @@ pub struct Limits {
 
 impl Default for Limits {
     /// Returns 5 s, depth 500, sequences of up to 10,000,000 items (the largest range
-    /// JSONata allows), 64 MiB in and 64 MiB out, and splits `$map` over 2,048
-    /// records or more.
+    /// JSONata allows), 2 GiB of memory growth, 64 MiB in and 64 MiB out, and splits
+    /// `$map` over 2,048 records or more.
     fn default() -> Self {
         Limits {
             timeout: Duration::from_secs(5),
             max_depth: 500,
             max_sequence_length: 10_000_000,
+            max_memory_bytes: 2 * 1024 * 1024 * 1024,
             max_input_bytes: 64 * 1024 * 1024,
             max_output_bytes: 64 * 1024 * 1024,
             parallel_min_items: 2048,

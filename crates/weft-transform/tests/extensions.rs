@@ -213,3 +213,27 @@ fn sequence_limit_stops_long_sequences() -> Result<(), TransformError> {
     assert_eq!(count, Some(json!(1000)));
     Ok(())
 }
+
+#[test]
+fn memory_limit_stops_runaway_evaluation() -> Result<(), TransformError> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    let limits = Limits {
+        timeout: Duration::from_secs(60),
+        max_memory_bytes: 64 * 1024 * 1024,
+        ..Limits::default()
+    };
+    let transform = Transform::compile("$count([1..10000000].{'n': $, 'text': 'x' & $})")?;
+    let error = transform
+        .evaluate_with(&json!(null), &Map::new(), &limits)
+        .expect_err("ten million objects take more than 64 MiB");
+    assert!(
+        matches!(error, TransformError::MemoryLimit { limit } if limit == 64 * 1024 * 1024),
+        "{error}"
+    );
+    let small = Transform::compile("$count([1..1000].{'n': $})")?;
+    let count = small.evaluate_with(&json!(null), &Map::new(), &limits)?;
+    assert_eq!(count, Some(json!(1000)));
+    Ok(())
+}

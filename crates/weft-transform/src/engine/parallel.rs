@@ -19,6 +19,7 @@ use std::num::NonZero;
 use std::thread;
 
 use jsonata_core::ast::{AstNode, BinaryOp, PathStep, Stage};
+use jsonata_core::evaluator::CancelToken;
 use jsonata_core::value::{JArray, JValue};
 use serde_json::{Map, Value};
 
@@ -74,6 +75,7 @@ pub(super) fn evaluate(
     input: Option<&Value>,
     bindings: &Map<String, Value>,
     limits: &Limits,
+    cancel: Option<&CancelToken>,
 ) -> Option<EvalResult> {
     let (path, function) = map_call(ast)?;
     let reserved = |name: &String| name == "map" || name.starts_with(RESERVED_PREFIX);
@@ -92,7 +94,9 @@ pub(super) fn evaluate(
         return None;
     }
     let slice_ast = slice_ast(function)?;
-    Some(map_split(&slice_ast, records, threads, bindings, limits))
+    Some(map_split(
+        &slice_ast, records, threads, bindings, limits, cancel,
+    ))
 }
 
 /// Returns [`SLICE_SOURCE`] with `function` in place.
@@ -311,15 +315,16 @@ fn map_split(
     threads: usize,
     bindings: &Map<String, Value>,
     limits: &Limits,
+    cancel: Option<&CancelToken>,
 ) -> EvalResult {
     let size = records.len().div_ceil(threads);
     let slices: Vec<Result<Slice, TransformError>> = thread::scope(|scope| {
         let mut chunks = records.chunks(size);
         let first = chunks.next().unwrap_or_default();
         let others: Vec<_> = chunks
-            .map(|chunk| scope.spawn(|| map_slice(slice_ast, chunk, bindings, limits)))
+            .map(|chunk| scope.spawn(|| map_slice(slice_ast, chunk, bindings, limits, cancel)))
             .collect();
-        let mut slices = vec![map_slice(slice_ast, first, bindings, limits)];
+        let mut slices = vec![map_slice(slice_ast, first, bindings, limits, cancel)];
         slices.extend(others.into_iter().map(|handle| {
             handle.join().unwrap_or_else(|payload| {
                 Err(TransformError::EnginePanic {
@@ -338,6 +343,7 @@ fn map_slice(
     records: &[Value],
     bindings: &Map<String, Value>,
     limits: &Limits,
+    cancel: Option<&CancelToken>,
 ) -> Result<Slice, TransformError> {
     let mut input_bytes = 0;
     let mut items: Vec<JValue> = records
@@ -353,7 +359,7 @@ fn map_slice(
 
     items.extend(std::iter::repeat_n(JValue::Number(0.0), END_MARKS));
     let slice = JValue::Array(JArray::new_flat(items, true));
-    let mut evaluator = evaluator(bindings, Some((SLICE_VARIABLE, slice)), limits)?;
+    let mut evaluator = evaluator(bindings, Some((SLICE_VARIABLE, slice)), limits, cancel)?;
     let empty = JValue::object(Default::default());
     let result = evaluator
         .evaluate(slice_ast, &empty)
@@ -446,7 +452,7 @@ mod tests {
             parallel_min_items: 2,
             ..Limits::default()
         };
-        let split = evaluate(&ast, Some(&input), bindings, &split_limits)
+        let split = evaluate(&ast, Some(&input), bindings, &split_limits, None)
             .unwrap_or_else(|| panic!("{source} was not split"));
         let single_limits = Limits {
             parallel_min_items: usize::MAX,
@@ -518,7 +524,7 @@ mod tests {
             max_output_bytes: 100,
             ..Limits::default()
         };
-        let outcome = evaluate(&ast, Some(&input), &Map::new(), &limits);
+        let outcome = evaluate(&ast, Some(&input), &Map::new(), &limits, None);
         assert!(matches!(
             outcome,
             Some(Err(TransformError::OutputTooLarge { .. }))
@@ -528,7 +534,7 @@ mod tests {
             max_input_bytes: 100,
             ..Limits::default()
         };
-        let outcome = evaluate(&ast, Some(&input), &Map::new(), &limits);
+        let outcome = evaluate(&ast, Some(&input), &Map::new(), &limits, None);
         assert!(matches!(
             outcome,
             Some(Err(TransformError::InputTooLarge { .. }))
@@ -543,18 +549,18 @@ mod tests {
             parallel_min_items: 41,
             ..Limits::default()
         };
-        assert!(evaluate(&ast, Some(&records()), &Map::new(), &limits).is_none());
+        assert!(evaluate(&ast, Some(&records()), &Map::new(), &limits, None).is_none());
         let limits = Limits {
             parallel_min_items: 2,
             ..Limits::default()
         };
         let mixed = json!({"data": {"records": [{"id": 1}, 2, {"id": 3}]}});
-        assert!(evaluate(&ast, Some(&mixed), &Map::new(), &limits).is_none());
+        assert!(evaluate(&ast, Some(&mixed), &Map::new(), &limits, None).is_none());
         let nested = json!({"data": [{"records": [{"id": 1}, {"id": 2}]}]});
-        assert!(evaluate(&ast, Some(&nested), &Map::new(), &limits).is_none());
+        assert!(evaluate(&ast, Some(&nested), &Map::new(), &limits, None).is_none());
         let mut bindings = Map::new();
         bindings.insert("map".to_string(), json!(1));
-        assert!(evaluate(&ast, Some(&records()), &bindings, &limits).is_none());
+        assert!(evaluate(&ast, Some(&records()), &bindings, &limits, None).is_none());
     }
 
     fn splits(source: &str) -> bool {
