@@ -579,3 +579,45 @@ fn short(outcome: &Outcome) -> String {
     };
     text.chars().take(160).collect()
 }
+
+/// Evaluates `source` on the hand-written records both ways under `limits`.
+fn both_ways_under(source: &str, limits: &Limits) -> (Outcome, Outcome) {
+    let input = fixed_records();
+    let run = |parallel_min_items| {
+        let limits = Limits {
+            parallel_min_items,
+            ..limits.clone()
+        };
+        Transform::compile(source)
+            .and_then(|transform| transform.evaluate_with(&input, &Map::new(), &limits))
+            .map_err(|error| error.to_string())
+    };
+    (run(2), run(usize::MAX))
+}
+
+#[test]
+fn split_keeps_the_sequence_length_limit() {
+    let source = map_over("$r.id");
+    for max_sequence_length in [5, 30, 39, 40, 41, 42, 45] {
+        let limits = Limits {
+            max_sequence_length,
+            ..Limits::default()
+        };
+        let (split_way, one_way) = both_ways_under(&source, &limits);
+        assert_eq!(split_way, one_way, "sequence limit {max_sequence_length}");
+    }
+}
+
+#[test]
+fn split_keeps_a_tiny_output_limit_when_nothing_is_returned() {
+    for body in ["$r.missing", "$r.id = 3 ? 1", "$r.id = 3 ? [1, 2]", "$r.id"] {
+        for max_output_bytes in [0, 1, 2, 3, 100] {
+            let limits = Limits {
+                max_output_bytes,
+                ..Limits::default()
+            };
+            let (split_way, one_way) = both_ways_under(&map_over(body), &limits);
+            assert_eq!(split_way, one_way, "{body} under {max_output_bytes} bytes");
+        }
+    }
+}

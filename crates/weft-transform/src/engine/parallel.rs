@@ -86,6 +86,11 @@ pub(super) fn evaluate(
     if records.len() < limits.parallel_min_items || !records.iter().all(Value::is_object) {
         return None;
     }
+    // One thread fails on a sequence longer than the limit, where a slice (with its
+    // end marks) might not; such an evaluation runs on one thread and fails there.
+    if records.len() + END_MARKS > limits.max_sequence_length {
+        return None;
+    }
     let threads = thread::available_parallelism()
         .map_or(1, NonZero::get)
         .min(MAX_THREADS)
@@ -399,7 +404,9 @@ fn join(slices: Vec<Result<Slice, TransformError>>, records: usize, limits: &Lim
     }
     let count: usize = slices.iter().map(|slice| slice.results.len()).sum();
     let result_bytes: usize = slices.iter().map(|slice| slice.output_bytes).sum();
+    // No result is no output, which one thread returns without measuring.
     let output_bytes = match count {
+        0 => 0,
         1 => result_bytes,
         _ => 2 + count.saturating_sub(1) + result_bytes,
     };
