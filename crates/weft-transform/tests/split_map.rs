@@ -1,8 +1,7 @@
 //! Checks that splitting `$map(path, function($r) {...})` across threads never changes
-//! the outcome: random function bodies from a grammar of JSONata constructs are
-//! evaluated on random records with `parallel_min_items: 2` (split where the check
-//! allows) and `usize::MAX` (one thread), and the results or error messages must be
-//! equal. Hand-written cases pin the bodies that once gave different outcomes.
+//! the outcome. Random function bodies from a grammar of JSONata constructs run on
+//! random records twice: with `parallel_min_items: 2` (split where the check allows)
+//! and with `usize::MAX` (one thread). The results or error messages must be equal. Hand-written cases pin the bodies that once gave different outcomes.
 //!
 //! Whether an evaluation was split is seen through the input limit, which a split
 //! evaluation applies to the records alone (see the transforms guide): with a limit
@@ -50,8 +49,8 @@ fn is_split(source: &str, input: &Value) -> bool {
 }
 
 /// Wraps `records` in an input whose other fields would show up in a result that
-/// read the input: the top level has the same field names as the records, and a
-/// padding field makes the records clearly smaller than the whole input.
+/// read the input. The top level has the records' field names, and a padding field
+/// makes the records clearly smaller than the whole input.
 fn document(records: Vec<Value>) -> Value {
     json!({
         "name": "root",
@@ -123,7 +122,7 @@ fn item() -> impl Strategy<Value = Value> {
         })
 }
 
-/// One record: every field may be missing, and most take several types.
+/// Returns one record: every field may be missing, and most take several types.
 fn record() -> impl Strategy<Value = Value> {
     let tags = prop::collection::vec("t[0-3]", 0..4).prop_map(Value::from);
     let items = prop::collection::vec(item(), 0..4).prop_map(Value::from);
@@ -241,7 +240,7 @@ fn literal() -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// A path from a variable: field names, then predicates, indexes and `[]`.
+/// Returns paths from a variable: field names, then predicates, indexes and `[]`.
 fn record_path() -> BoxedStrategy<String> {
     let stage = prop_oneof![
         6 => pick(FIELDS).prop_map(|name| format!(".{name}")),
@@ -296,7 +295,7 @@ fn leaves() -> Level {
     Level { body, item }
 }
 
-/// The grammar one level deeper than `inner`.
+/// Returns the grammar one level deeper than `inner`.
 fn deeper(inner: &Level) -> Level {
     let body = inner.body.clone();
     let item = inner.item.clone();
@@ -452,7 +451,7 @@ struct Tally {
     errors: u32,
 }
 
-/// Cases per run of the generated bodies; `SPLIT_MAP_CASES` asks for more.
+/// Returns the cases per run of generated bodies; `SPLIT_MAP_CASES` sets another number.
 fn case_count(default: u32) -> u32 {
     std::env::var("SPLIT_MAP_CASES")
         .ok()
@@ -460,8 +459,8 @@ fn case_count(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// Runs `cases` random pairs of a body and records, checking that both ways give
-/// the same outcome and, when `expect_split` says, whether the body was split.
+/// Runs `cases` random pairs of a body and records and checks that both ways give
+/// the same outcome. With `expect_split`, also checks whether the body was split.
 fn compare_generated(
     bodies: BoxedStrategy<String>,
     cases: u32,
@@ -493,7 +492,7 @@ fn compare_generated(
 }
 
 #[test]
-fn split_bodies_give_the_same_outcome_as_one_thread() -> Result<(), String> {
+fn split_bodies_match_one_thread() -> Result<(), String> {
     let cases = case_count(600);
     let tally = compare_generated(split_body(), cases, None)?;
     // The grammar stays inside the check and its bodies give values and errors;
@@ -571,7 +570,7 @@ fn boundary_bodies_give_the_same_outcome() {
     assert!(different.is_empty(), "{}", different.join("\n"));
 }
 
-/// The start of an outcome, for failure messages.
+/// Returns the start of an outcome, for failure messages.
 fn short(outcome: &Outcome) -> String {
     let text = match outcome {
         Ok(value) => format!("{value:?}"),
@@ -609,7 +608,7 @@ fn split_keeps_the_sequence_length_limit() {
 }
 
 #[test]
-fn split_keeps_a_tiny_output_limit_when_nothing_is_returned() {
+fn split_keeps_tiny_output_limit() {
     for body in ["$r.missing", "$r.id = 3 ? 1", "$r.id = 3 ? [1, 2]", "$r.id"] {
         for max_output_bytes in [0, 1, 2, 3, 100] {
             let limits = Limits {
@@ -618,6 +617,29 @@ fn split_keeps_a_tiny_output_limit_when_nothing_is_returned() {
             };
             let (split_way, one_way) = both_ways_under(&map_over(body), &limits);
             assert_eq!(split_way, one_way, "{body} under {max_output_bytes} bytes");
+        }
+    }
+}
+
+// The wrapper each thread evaluates adds one or two levels of depth, depending on
+// the body, so near `max_depth` a split evaluation fails where one thread does not.
+// No constant allowance fixes both kinds; the wrapper needs a constant depth first.
+#[test]
+#[ignore = "split $map needs one or two more levels of max_depth than one thread"]
+fn split_keeps_the_depth_limit() {
+    let bodies = [
+        "[[[[[[[[[[[[[[[[[[[[$r.id]]]]]]]]]]]]]]]]]]]]",
+        "$r.items.(name & $string($r.tags.($ & '.')))",
+        "($f := function($n) { $n <= 0 ? 0 : 1 + $f($n - 1) }; $f($r.id * 3))",
+    ];
+    for body in bodies {
+        for max_depth in (5..30).chain(345..365) {
+            let limits = Limits {
+                max_depth,
+                ..Limits::default()
+            };
+            let (split_way, one_way) = both_ways_under(&map_over(body), &limits);
+            assert_eq!(split_way, one_way, "{body} at depth {max_depth}");
         }
     }
 }
