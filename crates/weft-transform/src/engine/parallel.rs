@@ -12,7 +12,8 @@
 //! evaluation's input. The body is checked without running it: it must not use `$`
 //! or a bare field name where the input is the context, nor `$$`, `%`, `$now`,
 //! `$millis` or `$eval`, nor call a function with fewer arguments than it needs
-//! (JSONata then passes the input in their place). Each thread evaluates with an
+//! (JSONata then passes the input in their place), nor name such a function as a
+//! value, since a later call could give it any number of arguments. Each thread evaluates with an
 //! empty object as its input, which the checked body never reads.
 
 use std::num::NonZero;
