@@ -50,6 +50,20 @@ async fn parse(
         .await
 }
 
+/// Returns the status, message and raw body of a remote error, or fails the test.
+fn remote_error(
+    outcome: Result<Page, ConnectorError>,
+) -> Result<(u16, String, Value), Box<dyn std::error::Error>> {
+    match outcome {
+        Err(ConnectorError::Remote {
+            status,
+            message,
+            raw,
+        }) => Ok((status, message, raw)),
+        other => Err(format!("expected a remote error, got {other:?}").into()),
+    }
+}
+
 fn raw(status: u16, body: &str) -> HttpResponse {
     HttpResponse {
         status,
@@ -72,14 +86,7 @@ async fn notion_error_object_with_status_200_is_remote_error() -> TestResult {
                       "message": "body failed validation: page_size should be ≤ 100"});
     let outcome = parse(&notion(), &list_blocks(), &response(200, body.clone())).await;
 
-    let Err(ConnectorError::Remote {
-        status,
-        message,
-        raw,
-    }) = outcome
-    else {
-        return Err(format!("expected a remote error, got {outcome:?}").into());
-    };
+    let (status, message, raw) = remote_error(outcome)?;
     assert_eq!(status, 400);
     assert_eq!(message, "body failed validation: page_size should be ≤ 100");
     assert_eq!(raw, body);
@@ -91,12 +98,7 @@ async fn notion_error_object_without_status_is_502() -> TestResult {
     let body = json!({"object": "error", "message": "upstream timed out"});
     let outcome = parse(&notion(), &list_blocks(), &response(200, body)).await;
 
-    let Err(ConnectorError::Remote {
-        status, message, ..
-    }) = outcome
-    else {
-        return Err(format!("expected a remote error, got {outcome:?}").into());
-    };
+    let (status, message, _) = remote_error(outcome)?;
     assert_eq!(status, 502);
     assert_eq!(message, "upstream timed out");
     Ok(())
@@ -121,12 +123,7 @@ async fn default_shape_errors_array_is_remote_error() -> TestResult {
     )
     .await;
 
-    let Err(ConnectorError::Remote {
-        status, message, ..
-    }) = outcome
-    else {
-        return Err(format!("expected a remote error, got {outcome:?}").into());
-    };
+    let (status, message, _) = remote_error(outcome)?;
     assert_eq!(status, 502);
     assert_eq!(message, "field 'name' is unknown");
     Ok(())
@@ -174,12 +171,7 @@ async fn error_like_keys_beside_errors_stay_an_error() -> TestResult {
     )
     .await;
 
-    let Err(ConnectorError::Remote {
-        status, message, ..
-    }) = outcome
-    else {
-        return Err(format!("expected a remote error, got {outcome:?}").into());
-    };
+    let (status, message, _) = remote_error(outcome)?;
     assert_eq!(status, 429);
     assert_eq!(message, "request failed");
     Ok(())
@@ -196,14 +188,7 @@ async fn parse_hook_error_is_remote_error() -> TestResult {
     )
     .await;
 
-    let Err(ConnectorError::Remote {
-        status,
-        message,
-        raw,
-    }) = outcome
-    else {
-        return Err(format!("expected a remote error, got {outcome:?}").into());
-    };
+    let (status, message, raw) = remote_error(outcome)?;
     assert_eq!(status, 400);
     assert_eq!(message, "slack returned channel_not_found");
     assert_eq!(raw, body);

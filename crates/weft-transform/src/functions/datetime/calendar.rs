@@ -109,19 +109,8 @@ fn weeks_in_year(iso_year: i32) -> u32 {
 
 /// Luxon's unit name for a singular or plural unit (`day`, `days` -> `days`).
 fn unit_name(unit: &str) -> Option<&'static str> {
-    const UNITS: &[&str] = &[
-        "years",
-        "quarters",
-        "months",
-        "weeks",
-        "days",
-        "hours",
-        "minutes",
-        "seconds",
-        "milliseconds",
-    ];
     let lower = unit.to_ascii_lowercase();
-    UNITS
+    super::duration::UNITS
         .iter()
         .find(|known| **known == lower || known.strip_suffix('s') == Some(lower.as_str()))
         .copied()
