@@ -120,3 +120,14 @@ fn binding_given_with_and_without_dollar_is_rejected() -> Result<(), Box<dyn std
         ));
     Ok(())
 }
+
+#[test]
+fn large_integers_print_as_javascript_does() -> Result<(), Box<dyn std::error::Error>> {
+    weft()?
+        .args(["eval", "jsonata", "[small, big]", "--input", "-"])
+        .write_stdin(r#"{"small": 9007199254740993, "big": 12345678901234567890}"#)
+        .assert()
+        .success()
+        .stdout("[\n  9007199254740992,\n  12345678901234567000\n]\n");
+    Ok(())
+}

@@ -349,14 +349,33 @@ fn json_object_owned(object: JMap, depth: usize, size: &mut usize) -> Value {
 }
 
 /// Converts a number: a whole number in the `i64` range becomes a JSON integer and a
-/// non-finite number null, as in the engine's serializer.
+/// non-finite number null, as in the engine's serializer. A larger whole number up to
+/// `u64::MAX` is written as JavaScript writes it (see [`js_whole_number`]).
 fn json_number(number: f64) -> Value {
-    let whole = number.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(&number);
-    if whole {
-        Value::from(number as i64)
-    } else {
-        serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+    const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
+    let whole = number.fract() == 0.0;
+    if whole && (-TWO_TO_63..TWO_TO_63).contains(&number) {
+        return Value::from(number as i64);
     }
+    if let Some(whole) = js_whole_number(number).filter(|_| whole) {
+        return Value::from(whole);
+    }
+    serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+}
+
+/// Returns a positive whole number as JavaScript prints it, its shortest round-trip
+/// digits followed by zeros (`12345678901234567000` for 12345678901234567890), when
+/// that fits in a `u64`.
+fn js_whole_number(number: f64) -> Option<u64> {
+    if number <= 0.0 {
+        return None;
+    }
+    let scientific = format!("{number:e}");
+    let (mantissa, exponent) = scientific.split_once('e')?;
+    let exponent: usize = exponent.parse().ok()?;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let zeros = (exponent + 1).checked_sub(digits.len())?;
+    format!("{digits}{}", "0".repeat(zeros)).parse().ok()
 }
 
 fn json_object(object: &JMap, depth: usize, size: &mut usize) -> Value {
@@ -602,6 +621,21 @@ mod tests {
             other => panic!("expected an object, got {other:?}"),
         };
         assert_eq!(keys, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn whole_numbers_past_i64_print_as_javascript_does() {
+        assert_eq!(
+            json_number(12_345_678_901_234_567_890.0),
+            json!(12_345_678_901_234_567_000u64)
+        );
+        assert_eq!(
+            json_number(9_223_372_036_854_775_808.0),
+            json!(9_223_372_036_854_776_000u64)
+        );
+        assert_eq!(json_number(-9_223_372_036_854_775_808.0), json!(i64::MIN));
+        assert_eq!(json_number(1e20).to_string(), "1e+20");
+        assert_eq!(json_number(2.5), json!(2.5));
     }
 
     #[test]
