@@ -108,6 +108,7 @@ fn evaluate_parsed(
     // `result`, so converting it can move its keys instead of copying them.
     drop(evaluator);
     drop(input);
+    check_output_size([&result], limits)?;
     let mut output_size = 0;
     let output = json_owned(result, 0, &mut output_size);
     if output_size > limits.max_output_bytes {
@@ -142,7 +143,7 @@ fn evaluator(
         cancel: cancel.cloned(),
     };
     let mut evaluator = Evaluator::with_options(context, options);
-    register_natives(&mut evaluator);
+    register_natives(&mut evaluator, limits.max_output_bytes);
     Ok(evaluator)
 }
 
@@ -223,9 +224,12 @@ fn build_prelude() -> Result<Vec<(String, JValue)>, TransformError> {
     Ok(prelude)
 }
 
-fn register_natives(evaluator: &mut Evaluator) {
+/// Registers the native extension functions. `max_argument_bytes` bounds the JSON that
+/// one call's arguments may convert to.
+fn register_natives(evaluator: &mut Evaluator, max_argument_bytes: usize) {
     for native in functions::NATIVE {
         let call = native.call;
+        let function = native.name;
         let name = if native.replaces_builtin {
             format!("{OVERRIDE_PREFIX}{}", native.name)
         } else {
@@ -235,9 +239,13 @@ fn register_natives(evaluator: &mut Evaluator) {
         let registered = match native.name {
             "sortNodes" => evaluator.register_fn(name, direct::sort_nodes),
             "convertNotionToMarkdown" => evaluator.register_fn(name, move |args: &[JValue]| {
+                check_argument_size(function, args, max_argument_bytes)?;
                 direct::notion_to_markdown(call, args)
             }),
-            _ => evaluator.register_fn(name, move |args: &[JValue]| call_native(call, args)),
+            _ => evaluator.register_fn(name, move |args: &[JValue]| {
+                check_argument_size(function, args, max_argument_bytes)?;
+                call_native(call, args)
+            }),
         };
         // Names are fixed at build time and tested, so a clash is a bug in the
         // function table, not a runtime condition.
@@ -255,6 +263,25 @@ type EngineFn = fn(&[JValue]) -> Result<JValue, EvaluatorError>;
 /// Built-ins replaced by a faster function with the same results and errors, which
 /// reads and returns engine values.
 const ENGINE_OVERRIDES: &[(&str, EngineFn)] = &[("merge", direct::merge)];
+
+/// Fails when the arguments of `$function` would convert to more JSON than `limit`,
+/// before any of it is built (see [`check_output_size`]).
+fn check_argument_size(
+    function: &str,
+    args: &[JValue],
+    limit: usize,
+) -> Result<(), EvaluatorError> {
+    let mut counted = 0;
+    if args
+        .iter()
+        .all(|arg| count_within(arg, limit, &mut counted))
+    {
+        return Ok(());
+    }
+    Err(EvaluatorError::EvaluationError(format!(
+        "${function}: arguments take more than {limit} bytes as JSON, the transform output limit"
+    )))
+}
 
 fn call_native(call: NativeFn, args: &[JValue]) -> Result<JValue, EvaluatorError> {
     let args: Vec<Option<Value>> = args.iter().map(to_json).collect();
@@ -346,6 +373,63 @@ fn json_object_owned(object: JMap, depth: usize, size: &mut usize) -> Value {
         (key, json_owned(field, depth + 1, size))
     });
     Value::Object(fields.collect())
+}
+
+/// Fails with [`TransformError::OutputTooLarge`] when `values` would convert to more
+/// than the output limit together.
+///
+/// The engine shares values, so a result that repeats one large value (`[1..20000].$$`)
+/// is cheap to build but huge as JSON. This walk counts the JSON without building it
+/// and stops as soon as the count passes the limit, so such a result is rejected in
+/// time proportional to the limit.
+fn check_output_size<'v>(
+    values: impl IntoIterator<Item = &'v JValue>,
+    limits: &Limits,
+) -> Result<(), TransformError> {
+    let limit = limits.max_output_bytes;
+    let mut counted = 0;
+    if values
+        .into_iter()
+        .all(|value| count_within(value, limit, &mut counted))
+    {
+        return Ok(());
+    }
+    Err(TransformError::OutputTooLarge {
+        size: counted,
+        limit,
+    })
+}
+
+/// Adds the length of `value` as compact JSON to `counted`, as [`json_sized`] does,
+/// and returns false once `counted` passes `limit`. The count stops there, so it is a
+/// lower bound of the size when false.
+fn count_within(value: &JValue, limit: usize, counted: &mut usize) -> bool {
+    *counted += match value {
+        JValue::Null | JValue::Undefined | JValue::Bool(true) => 4,
+        JValue::Bool(false) => 5,
+        JValue::Number(number) => scalar_size(&json_number(*number)),
+        JValue::String(text) => string_size(text),
+        JValue::Array(items) => {
+            *counted += 2 + items.len().saturating_sub(1);
+            return items
+                .iter()
+                .all(|item| *counted <= limit && count_within(item, limit, counted))
+                && *counted <= limit;
+        }
+        JValue::Object(object) => {
+            if let Some(text) = date_time_text(object) {
+                return count_within(text, limit, counted);
+            }
+            *counted += 2 + object.len().saturating_sub(1);
+            return object.iter().all(|(key, field)| {
+                *counted += string_size(key) + 1;
+                *counted <= limit && count_within(field, limit, counted)
+            }) && *counted <= limit;
+        }
+        // Functions and regular expressions serialise as `""`.
+        _ => 2,
+    };
+    *counted <= limit
 }
 
 /// Converts a number: a whole number in the `i64` range becomes a JSON integer and a
@@ -636,6 +720,46 @@ mod tests {
         assert_eq!(json_number(-9_223_372_036_854_775_808.0), json!(i64::MIN));
         assert_eq!(json_number(1e20).to_string(), "1e+20");
         assert_eq!(json_number(2.5), json!(2.5));
+    }
+
+    #[test]
+    fn output_count_matches_compact_text() {
+        let value = to_engine(&sample(), &mut 0);
+        let mut counted = 0;
+        assert!(count_within(&value, usize::MAX, &mut counted));
+        assert_eq!(counted, sample().to_string().len());
+    }
+
+    #[test]
+    fn repeated_shared_value_is_rejected_quickly() {
+        let limits = Limits {
+            max_output_bytes: 1024 * 1024,
+            ..Limits::default()
+        };
+        let input = json!({"text": "x".repeat(10_000)});
+        let outcome = JsonataCore::evaluate("[1..1000000].$$", Some(&input), &Map::new(), &limits);
+        assert!(
+            matches!(outcome, Err(TransformError::OutputTooLarge { .. })),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn huge_native_arguments_are_rejected_quickly() {
+        let limits = Limits {
+            max_output_bytes: 1024 * 1024,
+            ..Limits::default()
+        };
+        let input = json!({"text": "x".repeat(10_000)});
+        let source = "$jsonToCsv([1..1000000].$$)";
+        let outcome = JsonataCore::evaluate(source, Some(&input), &Map::new(), &limits);
+        let message = outcome
+            .expect_err("the argument is over the limit")
+            .to_string();
+        assert!(
+            message.contains("$jsonToCsv: arguments take more than"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use jsonata_core::evaluator::CancelToken;
 use jsonata_core::value::{JArray, JValue};
 use serde_json::{Map, Value};
 
-use super::{evaluation_error, evaluator, json_owned, parsed, to_engine};
+use super::{check_output_size, evaluation_error, evaluator, json_owned, parsed, to_engine};
 use crate::transform::EvalResult;
 use crate::{Limits, TransformError};
 
@@ -383,6 +383,7 @@ fn map_slice(
     let mut items = items.into_vec();
     items.truncate(items.len().saturating_sub(END_MARKS));
 
+    check_output_size(&items, limits)?;
     let mut output_bytes = 0;
     let results = items
         .into_iter()
