@@ -237,3 +237,13 @@ fn memory_limit_stops_runaway_evaluation() -> Result<(), TransformError> {
     assert_eq!(count, Some(json!(1000)));
     Ok(())
 }
+
+#[test]
+fn sign_keys_a_number_secret_by_its_text() -> Result<(), TransformError> {
+    let number = eval("$sign('abc', 'SHA-256', 42)", json!(null))?;
+    let text = eval("$sign('abc', 'SHA-256', '42')", json!(null))?;
+    let empty = eval("$sign('abc', 'SHA-256', '')", json!(null))?;
+    assert_eq!(number, text);
+    assert_ne!(number, empty);
+    Ok(())
+}

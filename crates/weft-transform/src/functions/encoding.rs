@@ -102,7 +102,10 @@ pub(crate) fn sign(args: &[Option<Value>]) -> Outcome {
     let text = text.as_bytes();
     let requested = str_arg(args, 1).unwrap_or("SHA-256");
     let algorithm = requested.trim().to_ascii_uppercase();
-    let secret = str_arg(args, 2).unwrap_or_default().as_bytes();
+    // A number or boolean secret (an id from an account's context) is keyed by its
+    // text, as the reference does.
+    let secret = text_arg(args, 2);
+    let secret = secret.as_bytes();
     let bytes = match algorithm.as_str() {
         "" | "SHA-256" => hmac_bytes::<Hmac<Sha256>>(secret, text),
         "SHA-1" => hmac_bytes::<Hmac<Sha1>>(secret, text),
