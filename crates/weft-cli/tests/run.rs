@@ -151,6 +151,22 @@ fn unresolved_placeholder_warns_on_stderr() -> TestResult {
 }
 
 #[test]
+fn missing_path_value_is_a_bad_request() -> TestResult {
+    let dir = TempDir::new("missing-path")?;
+    let mut spec = loop_spec();
+    spec["resources"][0]["query"] = json!({});
+    let spec = write_spec(&dir, &spec)?;
+    let output = weft_run(&dir, &spec, &["--connector", "notion"])?;
+    assert_eq!(output.status.code(), Some(1));
+    let body = stdout_json(&output)?;
+    let error = &body["errors"]["blocks"][0];
+    assert_eq!(error["statusCode"], 400, "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("needs 'block_id'"), "{message}");
+    Ok(())
+}
+
+#[test]
 fn invalid_spec_exits_two_with_diagnostics() -> TestResult {
     let dir = TempDir::new("invalid")?;
     let mut spec = loop_spec();

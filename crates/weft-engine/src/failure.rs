@@ -75,6 +75,8 @@ impl Failure {
             Failure::Remote { status, .. } => *status,
             Failure::Transport(_) | Failure::BadResponse { .. } => 502,
             Failure::Connector(ConnectorError::UnknownResource { .. }) => 404,
+            // The spec's call cannot be made, for example a path value is missing.
+            Failure::Connector(ConnectorError::InvalidCall { .. }) => 400,
             Failure::Connector(_) | Failure::Internal(_) => 500,
             Failure::Input(_) => 400,
             Failure::TooDeep { .. } | Failure::Endless(_) => 508,
