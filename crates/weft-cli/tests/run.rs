@@ -167,6 +167,28 @@ fn missing_path_value_is_a_bad_request() -> TestResult {
 }
 
 #[test]
+fn args_passed_on_the_command_line_are_not_warned_about() -> TestResult {
+    let dir = TempDir::new("passed-args")?;
+    let mut spec = loop_spec();
+    spec["args"] = json!({});
+    let spec = write_spec(&dir, &spec)?;
+    let output = weft_run(
+        &dir,
+        &spec,
+        &[
+            "--connector",
+            "notion",
+            "--args",
+            r#"{"page_ids": ["page-1"]}"#,
+        ],
+    )?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("names arg 'page_ids'"), "{stderr}");
+    Ok(())
+}
+
+#[test]
 fn invalid_spec_exits_two_with_diagnostics() -> TestResult {
     let dir = TempDir::new("invalid")?;
     let mut spec = loop_spec();

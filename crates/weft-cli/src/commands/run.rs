@@ -146,12 +146,10 @@ fn load_plan(args: &Args) -> anyhow::Result<Option<(Plan, Value)>> {
             return Ok(None);
         }
     };
-    for warning in &plan.warnings {
-        eprintln!("warning: {warning}");
-    }
     if let Some(text) = &args.args {
         merge_args(&mut plan.args, text)?;
     }
+    print_warnings(&plan);
     if let Some(account) = &args.account {
         plan.integrated_account_id = account.clone();
     }
@@ -285,6 +283,22 @@ async fn show_events(
     }
     if let Some(progress) = progress {
         progress.finish();
+    }
+}
+
+/// Prints the spec's warnings once each, leaving out those about args that the run
+/// passes with `--args`.
+fn print_warnings(plan: &Plan) {
+    let mut printed = std::collections::HashSet::new();
+    for warning in &plan.warnings {
+        let passed = plan.args.as_object().is_some_and(|args| {
+            args.keys()
+                .any(|name| warning.message.contains(&format!("names arg '{name}'")))
+        });
+        let line = format!("warning: {warning}");
+        if !passed && printed.insert(line.clone()) {
+            eprintln!("{line}");
+        }
     }
 }
 
