@@ -131,3 +131,15 @@ fn large_integers_print_as_javascript_does() -> Result<(), Box<dyn std::error::E
         .stdout("[\n  9007199254740992,\n  12345678901234567000\n]\n");
     Ok(())
 }
+
+#[test]
+fn deeply_nested_input_names_the_nesting_limit() -> Result<(), Box<dyn std::error::Error>> {
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    weft()?
+        .args(["eval", "jsonata", "$", "--input", "-"])
+        .write_stdin(deep)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nested more than 128 levels deep"));
+    Ok(())
+}

@@ -64,7 +64,17 @@ fn read_input(path: &str) -> anyhow::Result<Value> {
         std::fs::read_to_string(path)
             .with_context(|| format!("failed to read input file '{path}'"))?
     };
-    serde_json::from_str(&text).with_context(|| format!("input '{path}' is not valid JSON"))
+    serde_json::from_str(&text).map_err(|error| {
+        // serde_json stops at 128 levels of nesting; say so rather than "not valid".
+        if error.to_string().starts_with("recursion limit exceeded") {
+            anyhow::anyhow!(
+                "input '{path}' is nested more than 128 levels deep, which weft does not read \
+                 ({error})"
+            )
+        } else {
+            anyhow::Error::new(error).context(format!("input '{path}' is not valid JSON"))
+        }
+    })
 }
 
 fn parse_bindings(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
