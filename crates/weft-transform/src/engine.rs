@@ -91,6 +91,7 @@ fn evaluate_parsed(
     if let Some(outcome) = parallel::evaluate(ast, input, bindings, limits, cancel) {
         return outcome;
     }
+
     let mut input_size = 0;
     let input = input.map_or(JValue::Undefined, |input| to_engine(input, &mut input_size));
     if input_size > limits.max_input_bytes {
@@ -99,6 +100,7 @@ fn evaluate_parsed(
             limit: limits.max_input_bytes,
         });
     }
+
     let mut evaluator = evaluator(bindings, None, limits, cancel)?;
     let result = evaluator.evaluate(ast, &input).map_err(evaluation_error)?;
     if result.is_undefined() {

@@ -11,10 +11,10 @@ pub struct Limits {
     /// Maximum evaluation stack depth (nested calls and sub-expressions); past it
     /// evaluation fails with `D1011`.
     pub max_depth: usize,
-    /// Maximum number of items in one sequence the evaluation builds (a `$map`, a
-    /// filter, a range such as `[1..n]`, a path over many items); past it evaluation
-    /// fails with `D2015`. This bounds the memory a runaway expression can take where
-    /// the output limit cannot, as in `$count([1..10000000].[1..10000000])`.
+    /// Maximum number of items in one sequence the evaluation builds: a `$map`, a
+    /// filter, a range such as `[1..n]` or a path over many items. Past it evaluation
+    /// fails with `D2015`. It bounds runaway expressions that the output limit cannot,
+    /// such as `$count([1..10000000].[1..10000000])`.
     /// NOTE: memory is not capped directly: 10,000,000 small objects still take
     /// gigabytes before the time limit stops the evaluation.
     pub max_sequence_length: usize,
@@ -28,10 +28,10 @@ pub struct Limits {
     pub max_input_bytes: usize,
     /// Maximum size of the result, in bytes of compact JSON.
     pub max_output_bytes: usize,
-    /// Fewest records for which `$map(path, function($r) {...})` is split across
-    /// threads, when its function does not read the input (see the transforms guide);
-    /// `usize::MAX` keeps every evaluation on one thread. Splitting never changes the
-    /// result.
+    /// Minimum number of records for which `$map(path, function($r) {...})` is split
+    /// across threads, when its function does not read the input (see the transforms
+    /// guide). `usize::MAX` keeps every evaluation on one thread. Splitting does not
+    /// change the result.
     pub parallel_min_items: usize,
 }
 
