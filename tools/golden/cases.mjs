@@ -288,6 +288,14 @@ dt('isValid of a good and a bad date', "[$dtFromIso('2024-07-10').isValid, $dtFr
 dt('invalid month reason', "$dtFromIso('2024-13-10').[invalidReason, invalidExplanation]")
 dt('invalid zone toFormat', "$dtFromIso('2024-07-10T12:00:00Z', 'Nowhere/Land').toFormat('yyyy')")
 
+// setZone options and arguments that are not date-times.
+const noon = "$dtFromIso('2024-03-12T12:00:00Z')"
+dt('setZone keepLocalTime', `${noon}.setZone('America/New_York', {'keepLocalTime': true}).toISO()`)
+dt('setZone keepCalendarTime', `${noon}.setZone('America/New_York', {'keepCalendarTime': true}).toISO()`)
+dt('setZone keepLocalTime false', `${noon}.setZone('America/New_York', {'keepLocalTime': false}).toISO()`)
+dt('setZone keepLocalTime into skipped hour', "$dtFromIso('2024-03-10T02:30:00Z').setZone('America/New_York', {'keepLocalTime': true}).toISO()")
+dt('setZone keepLocalTime unknown zone', `${noon}.setZone('Mars/Base', {'keepLocalTime': true}).[isValid, invalidReason]`)
+
 // Markdown, HTML and Notion converters (short cases; the long ones are in converters.json).
 c('convertMarkdownToHtml', 'heading and list', "$convertMarkdownToHtml('# Plan\\n\\n- one\\n- two')")
 c('convertMarkdownToHtml', 'emphasis and code', "$convertMarkdownToHtml('Use **bold** and `code`.')")

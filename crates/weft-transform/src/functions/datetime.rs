@@ -31,6 +31,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde_json::{Map, Value, json};
 pub(crate) use zone::Zone;
 
+use super::core::is_truthy;
 use super::{arg, str_arg};
 
 type Outcome = Result<Option<Value>, String>;
@@ -216,18 +217,28 @@ fn with_zone(moment: Moment, spec: &str) -> Moment {
     }
 }
 
-/// `__dtSetZone(moment, zone)`: the same instant in another zone.
+/// `__dtSetZone(moment, zone, options)`: the same instant in another zone, or with
+/// `options.keepLocalTime` (or its alias `keepCalendarTime`) the same wall-clock time
+/// in the other zone, as Luxon's `setZone` does.
 pub(crate) fn set_zone(args: &[Option<Value>]) -> Outcome {
     let moment = moment_arg(args)?;
-    match arg(args, 1) {
-        None | Some(Value::Null) => done(with_zone(moment, "local")),
-        Some(Value::String(spec)) => done(with_zone(moment, spec)),
+    let moved = match arg(args, 1) {
+        None | Some(Value::Null) => with_zone(moment.clone(), "local"),
+        Some(Value::String(spec)) => with_zone(moment.clone(), spec),
         Some(Value::Number(offset)) => {
             let minutes = offset.as_f64().unwrap_or(0.0) as i32;
-            done(Moment::new(moment.millis, Zone::Fixed(minutes)))
+            Moment::new(moment.millis, Zone::Fixed(minutes))
         }
-        Some(other) => Err(format!("setZone: unsupported zone {other}")),
+        Some(other) => return Err(format!("setZone: unsupported zone {other}")),
+    };
+    let options = arg(args, 2);
+    let keep_local = ["keepLocalTime", "keepCalendarTime"]
+        .iter()
+        .any(|name| options.and_then(|o| o.get(name)).is_some_and(is_truthy));
+    if !keep_local || moved.invalid.is_some() || moment.invalid.is_some() {
+        return done(moved);
     }
+    done(moved.at_local(moment.local()))
 }
 
 /// `__dtPlus(moment, duration, sign)`: the moment moved by a Luxon duration (an object
@@ -420,7 +431,7 @@ $merge([$__dtFields($m), {
   'set': function($v) { $__dtWrap($__dtSet($m, $v)) },
   'startOf': function($u) { $__dtWrap($__dtStartOf($m, $u, false)) },
   'endOf': function($u) { $__dtWrap($__dtStartOf($m, $u, true)) },
-  'setZone': function($z) { $__dtWrap($__dtSetZone($m, $z)) },
+  'setZone': function($z, $o) { $__dtWrap($__dtSetZone($m, $z, $o)) },
   'toUTC': function() { $__dtWrap($__dtSetZone($m, 'utc')) },
   'toLocal': function() { $__dtWrap($__dtSetZone($m, 'local')) },
   'toFormat': function($f) { $__dtFormat($m, $f) },
