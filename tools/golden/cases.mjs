@@ -295,6 +295,10 @@ dt('setZone keepCalendarTime', `${noon}.setZone('America/New_York', {'keepCalend
 dt('setZone keepLocalTime false', `${noon}.setZone('America/New_York', {'keepLocalTime': false}).toISO()`)
 dt('setZone keepLocalTime into skipped hour', "$dtFromIso('2024-03-10T02:30:00Z').setZone('America/New_York', {'keepLocalTime': true}).toISO()")
 dt('setZone keepLocalTime unknown zone', `${noon}.setZone('Mars/Base', {'keepLocalTime': true}).[isValid, invalidReason]`)
+dt('diff with text is invalid', `${noon}.diff('2024-03-10', 'days')`)
+dt('diff with object is invalid', `${noon}.diff({'a': 1}, 'days')`)
+dt('diff with number is invalid', `${noon}.diff(5, 'days').[isValid, toISO(), days]`)
+dt('diff with null fails', `${noon}.diff(null, 'days')`)
 
 // Markdown, HTML and Notion converters (short cases; the long ones are in converters.json).
 c('convertMarkdownToHtml', 'heading and list', "$convertMarkdownToHtml('# Plan\\n\\n- one\\n- two')")

@@ -289,8 +289,8 @@ pub(crate) fn text(args: &[Option<Value>]) -> Outcome {
     }
     let moment = moment_arg(args)?;
     match kind {
-        "diff" => return diff(&moment, arg(args, 2), arg(args, 3)),
-        "diffNow" => return diff(&moment, Some(&now(&moment).to_value()), arg(args, 3)),
+        "diff" => return diff(&moment, &other_moment(arg(args, 2))?, arg(args, 3)),
+        "diffNow" => return diff(&moment, &now(&moment), arg(args, 3)),
         "relative" => return relative(&moment, arg(args, 2)),
         _ => {}
     }
@@ -315,25 +315,38 @@ fn now(moment: &Moment) -> Moment {
     Moment::new(chrono::Utc::now().timestamp_millis(), moment.zone)
 }
 
-/// `diff(other, units)`: `other` is a moment's data or `{millis, zone, valid}` as the
-/// JSONata wrapper passes another date-time.
-fn diff(moment: &Moment, other: Option<&Value>, units: Option<&Value>) -> Outcome {
-    let other = match other {
-        Some(value) if value.get("valid").is_some() => other_moment(value),
-        value => Moment::from_value(value)?,
-    };
+/// `diff(other, units)`: a duration, invalid when either date-time is invalid.
+fn diff(moment: &Moment, other: &Moment, units: Option<&Value>) -> Outcome {
     let units = duration::units_arg(units).map_err(|e| format!("diff: {e}"))?;
-    Ok(Some(duration::diff(moment, &other, &units)?.to_value()))
+    Ok(Some(duration::diff(moment, other, &units)?.to_value()))
 }
 
-fn other_moment(value: &Value) -> Moment {
+/// Reads another date-time as the wrapper's `$ref` passes it: `{millis, zone, valid}`
+/// for a date-time, or `{other}` for any other value. Luxon reads a value that is not
+/// a date-time as an invalid one (so `diff('2024-03-10')` is an invalid duration),
+/// but fails on a missing or null value, so that is an error here.
+fn other_moment(value: Option<&Value>) -> Result<Moment, String> {
+    let value = value.unwrap_or(&Value::Null);
     let millis = value.get("millis").and_then(Value::as_f64);
     match (value.get("valid"), millis) {
         (Some(Value::Bool(true)), Some(millis)) => {
             let zone = value.get("zone").and_then(Value::as_str).unwrap_or("local");
-            Moment::new(millis as i64, Zone::parse(zone).unwrap_or(Zone::System))
+            Ok(Moment::new(
+                millis as i64,
+                Zone::parse(zone).unwrap_or(Zone::System),
+            ))
         }
-        _ => Moment::invalid("invalid input", None),
+        (Some(_), _) => Ok(Moment::invalid("invalid input", None)),
+        (None, _) => match value.get("other") {
+            None | Some(Value::Null) => Err(
+                "diff: the other date-time is missing; pass one such as $dtFromIso('2024-03-10')"
+                    .to_string(),
+            ),
+            Some(other) => Ok(Moment::invalid(
+                "invalid input",
+                Some(format!("{other} is not a date-time")),
+            )),
+        },
     }
 }
 
@@ -409,7 +422,8 @@ fn invalid_fields(invalid: &Invalid) -> Map<String, Value> {
 }
 
 /// The JSONata source of the wrapper that turns a moment into a date-time object with
-/// methods; `$dur` turns a duration's data into a duration object.
+/// methods. `$dur` turns a duration's data into a duration object, and `$ref` turns
+/// a method's argument into the data that [`other_moment`] reads.
 pub(crate) const WRAP_SOURCE: &str = "function($m) { (
 $dur := function($d) { $merge([$__dtText($d, 'duration.fields'), {
   'toObject': function() { $__dtText($d, 'duration.toObject') },
@@ -425,6 +439,9 @@ $dur := function($d) { $merge([$__dtText($d, 'duration.fields'), {
   'minus': function($o) { $dur($__dtText($d, 'duration.minus', $o)) },
   'toJSON': $__dtText($d, 'duration.toISO')
 }]) };
+$ref := function($o) { $type($o.toMillis) = 'function'
+  ? {'millis': $o.toMillis(), 'zone': $o.zoneName, 'valid': $o.isValid = true}
+  : {'other': $o} };
 $merge([$__dtFields($m), {
   'plus': function($d) { $__dtWrap($__dtPlus($m, $d, 1)) },
   'minus': function($d) { $__dtWrap($__dtPlus($m, $d, -1)) },
@@ -451,8 +468,7 @@ $merge([$__dtFields($m), {
   'toUnixInteger': function() { $__dtText($m, 'unix') },
   'toLocaleString': function($o) { $__dtText($m, 'locale', $o) },
   'toRelative': function($o) { $__dtText($m, 'relative', $o) },
-  'diff': function($o, $u) { $dur($__dtText($m, 'diff',
-    {'millis': $o.toMillis(), 'zone': $o.zoneName, 'valid': $o.isValid}, $u)) },
+  'diff': function($o, $u) { $dur($__dtText($m, 'diff', $ref($o), $u)) },
   'diffNow': function($u) { $dur($__dtText($m, 'diffNow', null, $u)) },
   'hasSame': function($o, $u) { $__dtHasSame($m, $o.toMillis(), $u) },
   'equals': function($o) { $o.toMillis() = $__dtText($m, 'millis') and $o.zoneName = $__dtFields($m).zoneName }
