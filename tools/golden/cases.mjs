@@ -295,10 +295,18 @@ dt('setZone keepCalendarTime', `${noon}.setZone('America/New_York', {'keepCalend
 dt('setZone keepLocalTime false', `${noon}.setZone('America/New_York', {'keepLocalTime': false}).toISO()`)
 dt('setZone keepLocalTime into skipped hour', "$dtFromIso('2024-03-10T02:30:00Z').setZone('America/New_York', {'keepLocalTime': true}).toISO()")
 dt('setZone keepLocalTime unknown zone', `${noon}.setZone('Mars/Base', {'keepLocalTime': true}).[isValid, invalidReason]`)
+dt('setZone number is minutes', `${noon}.setZone(5).[toISO(), zoneName, toFormat('Z')]`)
+dt('setZone negative minutes', `${noon}.setZone(-300).[toISO(), zoneName]`)
 dt('diff with text is invalid', `${noon}.diff('2024-03-10', 'days')`)
 dt('diff with object is invalid', `${noon}.diff({'a': 1}, 'days')`)
 dt('diff with number is invalid', `${noon}.diff(5, 'days').[isValid, toISO(), days]`)
 dt('diff with null fails', `${noon}.diff(null, 'days')`)
+dt('toRelative of invalid is null', "$dtFromIso('nope').toRelative({'base': $dtFromIso('2024-03-12T00:00:00Z')})")
+dt('toRelative text base', "$dtFromIso('2024-03-12T03:00:00Z').toRelative({'base': '2024-03-12'})")
+dt('toRelative number base', "$dtFromIso('2024-03-12T03:00:00Z').toRelative({'base': 5})")
+dt('toRelative large number base', "$dtFromIso('2024-03-12T03:00:00Z').toRelative({'base': 99999999999999})")
+dt('toRelative invalid base', "$dtFromIso('2024-03-12T03:00:00Z').toRelative({'base': $dtFromIso('nope')})")
+dt('toRelative object base fails', "$dtFromIso('2024-03-12T03:00:00Z').toRelative({'base': {'a': 1}})")
 
 // Markdown, HTML and Notion converters (short cases; the long ones are in converters.json).
 c('convertMarkdownToHtml', 'heading and list', "$convertMarkdownToHtml('# Plan\\n\\n- one\\n- two')")

@@ -291,7 +291,7 @@ pub(crate) fn text(args: &[Option<Value>]) -> Outcome {
     match kind {
         "diff" => return diff(&moment, &other_moment(arg(args, 2))?, arg(args, 3)),
         "diffNow" => return diff(&moment, &now(&moment), arg(args, 3)),
-        "relative" => return relative(&moment, arg(args, 2)),
+        "relative" => return relative(&moment, arg(args, 2), arg(args, 3)),
         _ => {}
     }
     if moment.invalid.is_some() {
@@ -350,18 +350,37 @@ fn other_moment(value: Option<&Value>) -> Result<Moment, String> {
     }
 }
 
-/// `toRelative(options)`: `options.base` (an ISO text once the date-time reaches
-/// here) or now, `options.unit` and `options.round`.
-fn relative(moment: &Moment, options: Option<&Value>) -> Outcome {
+/// `toRelative(options, base)`: `base` is `options.base` as the wrapper's `$ref`
+/// passes it. Like Luxon 3.5, an invalid date-time gives null, a missing or falsy base
+/// counts from now, and a base that is not a valid date-time gives zero of the last
+/// unit, "ago" when the base as a JavaScript number is later than the moment.
+fn relative(moment: &Moment, options: Option<&Value>, base: Option<&Value>) -> Outcome {
+    if moment.invalid.is_some() {
+        return Ok(Some(Value::Null));
+    }
     let options = options.cloned().unwrap_or(Value::Null);
-    let base = match options.get("base") {
-        Some(Value::String(text)) => parse::iso(text)
-            .map(|millis| Moment::new(millis, moment.zone))
-            .ok_or_else(|| format!("toRelative: base '{text}' is not a date-time"))?,
-        Some(Value::Null) | None => now(moment),
+    let base = base.unwrap_or(&Value::Null);
+    let given = base.get("other");
+    if base.get("valid").is_none() && !given.is_some_and(is_truthy) {
+        return Ok(duration::relative(moment, &now(moment), &options)?.map(Value::from));
+    }
+    let base_number = match given {
+        None => None,
+        Some(Value::Number(number)) => number.as_f64(),
+        Some(Value::Bool(flag)) => Some(f64::from(u8::from(*flag))),
+        Some(Value::String(text)) => text.trim().parse::<f64>().ok(),
         Some(other) => return Err(format!("toRelative: base {other} is not a date-time")),
     };
+    let base = match base_number {
+        Some(number) => return Ok(Some(relative_zero(moment, &options, number)?)),
+        None => other_moment(Some(base))?,
+    };
     Ok(duration::relative(moment, &base, &options)?.map(Value::from))
+}
+
+fn relative_zero(moment: &Moment, options: &Value, base: f64) -> Result<Value, String> {
+    let later = base > moment.millis as f64;
+    Ok(duration::relative_zero(options, later)?.into())
 }
 
 /// `toLocaleString()`: the `en-US` short date (`7/10/2024`); formats given by options
@@ -467,7 +486,7 @@ $merge([$__dtFields($m), {
   'toSeconds': function() { $__dtText($m, 'seconds') },
   'toUnixInteger': function() { $__dtText($m, 'unix') },
   'toLocaleString': function($o) { $__dtText($m, 'locale', $o) },
-  'toRelative': function($o) { $__dtText($m, 'relative', $o) },
+  'toRelative': function($o) { $__dtText($m, 'relative', $o, $ref($o.base)) },
   'diff': function($o, $u) { $dur($__dtText($m, 'diff', $ref($o), $u)) },
   'diffNow': function($u) { $dur($__dtText($m, 'diffNow', null, $u)) },
   'hasSame': function($o, $u) { $__dtHasSame($m, $o.toMillis(), $u) },

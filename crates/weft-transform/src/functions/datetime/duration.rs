@@ -406,13 +406,7 @@ pub(super) fn relative(
     if moment.invalid.is_some() {
         return Ok(None);
     }
-    let units = match options.get("unit") {
-        Some(Value::Array(_)) | Some(Value::String(_)) => units_arg(options.get("unit"))?,
-        _ => ["years", "months", "days", "hours", "minutes", "seconds"]
-            .iter()
-            .map(|unit| unit_index(unit))
-            .collect::<Result<_, _>>()?,
-    };
+    let units = relative_units(options)?;
     let single = matches!(options.get("unit"), Some(Value::String(_)));
     let digits = match options.get("round") {
         Some(Value::Bool(false)) => 100.0,
@@ -433,6 +427,24 @@ pub(super) fn relative(
         0.0
     };
     Ok(Some(relative_text(zero, *units.last().unwrap_or(&7))))
+}
+
+/// `toRelative` against a base that is not a valid date-time: Luxon finds no unit with
+/// a count and writes zero of the last unit, "ago" when `base_is_later`.
+pub(super) fn relative_zero(options: &Value, base_is_later: bool) -> Result<String, String> {
+    let units = relative_units(options)?;
+    let zero = if base_is_later { -0.0 } else { 0.0 };
+    Ok(relative_text(zero, *units.last().unwrap_or(&7)))
+}
+
+fn relative_units(options: &Value) -> Result<Vec<usize>, String> {
+    match options.get("unit") {
+        Some(Value::Array(_)) | Some(Value::String(_)) => units_arg(options.get("unit")),
+        _ => ["years", "months", "days", "hours", "minutes", "seconds"]
+            .iter()
+            .map(|unit| unit_index(unit))
+            .collect(),
+    }
 }
 
 fn relative_text(count: f64, unit: usize) -> String {

@@ -81,7 +81,7 @@ impl Zone {
             Zone::Fixed(_) => self.name(),
             Zone::Named(_) => self
                 .listed_name(millis, false)
-                .unwrap_or_else(|| gmt_name(narrow_offset(self.offset_at(millis)))),
+                .unwrap_or_else(|| gmt_name(short_gmt_offset(self.offset_at(millis)))),
         }
     }
 
@@ -142,8 +142,19 @@ fn parse_fixed_offset(lower: &str) -> Option<Zone> {
     Some(Zone::Fixed(sign * total))
 }
 
-/// An offset as Luxon's narrow form: `+0`, `+5:30`, `-3`.
+/// An offset as Luxon's narrow form: `+0`, `+5:30`, `-3`. Luxon 3.5 does not pad
+/// the minutes, so 5 minutes is `+0:5`.
 pub(crate) fn narrow_offset(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let (hours, rest) = (minutes.abs() / 60, minutes.abs() % 60);
+    match rest {
+        0 => format!("{sign}{hours}"),
+        _ => format!("{sign}{hours}:{rest}"),
+    }
+}
+
+/// An offset as `Intl` writes it in a short `GMT` name: `+0`, `+5:30`, `+0:05`.
+fn short_gmt_offset(minutes: i32) -> String {
     let sign = if minutes < 0 { '-' } else { '+' };
     let (hours, rest) = (minutes.abs() / 60, minutes.abs() % 60);
     match rest {
