@@ -517,20 +517,41 @@ impl Renderer<'_> {
     }
 
     /// Renders a template by the placeholder rules of `docs/specs.md`: a placeholder
-    /// that resolves to nothing keeps its text. The first such placeholder is noted
-    /// for a warning (strict rendering stops at it).
+    /// that resolves to nothing keeps its text. Every such placeholder is noted for a
+    /// warning.
     fn template(&mut self, template: &Value, field: &str) -> Result<Option<Value>, Failure> {
         let invalid = |error| Failure::Input(format!("invalid {field}: {error}"));
         match weft_template::render_strict_in(template, self.context) {
-            Err(TemplateError::Unresolved { placeholder }) => {
-                self.unresolved.push(Unresolved {
-                    field: field.to_owned(),
-                    placeholder,
-                });
+            Err(TemplateError::Unresolved { .. }) => {
+                self.note_unresolved(template, field).map_err(invalid)?;
                 weft_template::render_in(template, self.context).map_err(invalid)
             }
             rendered => rendered.map_err(invalid),
         }
+    }
+
+    /// Notes each placeholder of the template that resolves to nothing. Strict
+    /// rendering stops at the first one, so each placeholder is rendered on its own.
+    fn note_unresolved(&mut self, template: &Value, field: &str) -> Result<(), TemplateError> {
+        for reference in weft_template::references(template)? {
+            let placeholder = Value::String(reference.placeholder);
+            let Err(TemplateError::Unresolved { placeholder }) =
+                weft_template::render_strict_in(&placeholder, self.context)
+            else {
+                continue;
+            };
+            let seen = self
+                .unresolved
+                .iter()
+                .any(|noted| noted.field == field && noted.placeholder == placeholder);
+            if !seen {
+                self.unresolved.push(Unresolved {
+                    field: field.to_owned(),
+                    placeholder,
+                });
+            }
+        }
+        Ok(())
     }
 }
 

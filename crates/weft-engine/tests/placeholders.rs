@@ -104,6 +104,32 @@ async fn unresolved_query_names_its_field() -> TestResult {
 }
 
 #[tokio::test]
+async fn every_unresolved_placeholder_reported() -> TestResult {
+    let server = Loopback::start(|_: &Received| {
+        let body = json!({"object": "list", "results": [], "has_more": false});
+        (200, Vec::new(), body)
+    })
+    .await;
+    let query = json!({
+        "block_id": "b1",
+        "filter": "pre-{{args.y}}-post {{args.z}}",
+        "sort": "{{args.a|args.b}} {{args.c}}"
+    });
+    let run = run_against(&server, list_spec(query)).await?;
+
+    let mut reported = unresolved(&run.events);
+    reported.sort();
+    let expected = vec![
+        triple("blocks", "query", "{{args.a|args.b}}"),
+        triple("blocks", "query", "{{args.c}}"),
+        triple("blocks", "query", "{{args.y}}"),
+        triple("blocks", "query", "{{args.z}}"),
+    ];
+    assert_eq!(reported, expected);
+    Ok(())
+}
+
+#[tokio::test]
 async fn undefined_cast_drops_missing_query_key() -> TestResult {
     let server = Loopback::start(|_: &Received| {
         let body = json!({"object": "list", "results": [], "has_more": false});
