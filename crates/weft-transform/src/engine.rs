@@ -115,7 +115,6 @@ fn evaluate_parsed(
     let output = json_owned(result, 0, &mut output_size);
     if output_size > limits.max_output_bytes {
         return Err(TransformError::OutputTooLarge {
-            size: output_size,
             limit: limits.max_output_bytes,
         });
     }
@@ -396,10 +395,7 @@ fn check_output_size<'v>(
     {
         return Ok(());
     }
-    Err(TransformError::OutputTooLarge {
-        size: counted,
-        limit,
-    })
+    Err(TransformError::OutputTooLarge { limit })
 }
 
 /// Adds the length of `value` as compact JSON to `counted`, as [`json_sized`] does,

@@ -22,11 +22,12 @@ pub enum TransformError {
     #[error("input of {size} bytes exceeds the transform input limit of {limit} bytes")]
     InputTooLarge { size: usize, limit: usize },
 
-    /// The result serialises to more bytes than [`Limits::max_output_bytes`].
+    /// The result serialises to more bytes than [`Limits::max_output_bytes`]. Counting
+    /// stops at the limit, so the message gives the limit only.
     ///
     /// [`Limits::max_output_bytes`]: crate::Limits::max_output_bytes
-    #[error("result of {size} bytes exceeds the transform output limit of {limit} bytes")]
-    OutputTooLarge { size: usize, limit: usize },
+    #[error("result is larger than the transform output limit of {limit} bytes")]
+    OutputTooLarge { limit: usize },
 
     /// The process's resident memory grew by more than
     /// [`Limits::max_memory_bytes`] during the evaluation, which was stopped.

@@ -418,7 +418,6 @@ fn join(slices: Vec<Result<Slice, TransformError>>, records: usize, limits: &Lim
     };
     if output_bytes > limits.max_output_bytes {
         return Err(TransformError::OutputTooLarge {
-            size: output_bytes,
             limit: limits.max_output_bytes,
         });
     }
