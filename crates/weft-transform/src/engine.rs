@@ -110,10 +110,9 @@ fn evaluate_parsed(
     // `result`, so converting it can move its keys instead of copying them.
     drop(evaluator);
     drop(input);
-    check_output_size([&result], limits)?;
-    let mut output_size = 0;
-    let output = json_owned(result, 0, &mut output_size);
-    if output_size > limits.max_output_bytes {
+    let mut size = Size::within(limits.max_output_bytes);
+    let output = json_owned(result, 0, &mut size);
+    if size.over() {
         return Err(TransformError::OutputTooLarge {
             limit: limits.max_output_bytes,
         });
@@ -266,7 +265,7 @@ type EngineFn = fn(&[JValue]) -> Result<JValue, EvaluatorError>;
 const ENGINE_OVERRIDES: &[(&str, EngineFn)] = &[("merge", direct::merge)];
 
 /// Fails when the arguments of `$function` would convert to more JSON than `limit`,
-/// before any of it is built (see [`check_output_size`]).
+/// before any of it is built (see [`Size`]).
 fn check_argument_size(
     function: &str,
     args: &[JValue],
@@ -314,46 +313,86 @@ const DIRECT_DEPTH: usize = 64;
 /// Converts an engine value by walking it, without the serializer's intermediate
 /// steps. Gives the same JSON as [`serialized`].
 fn json_from_engine(value: &JValue, depth: usize) -> Value {
-    json_sized(value, depth, &mut 0)
+    json_sized(value, depth, &mut Size::unbounded())
+}
+
+/// Bytes of compact JSON counted while converting, and the count past which the
+/// conversion stops.
+///
+/// The engine shares values, so a result that repeats one large value (`[1..20000].$$`)
+/// is cheap to build but huge as JSON: converting it must stop at the limit.
+pub(super) struct Size {
+    bytes: usize,
+    limit: usize,
+}
+
+impl Size {
+    fn unbounded() -> Self {
+        Size::within(usize::MAX)
+    }
+
+    pub(super) fn within(limit: usize) -> Self {
+        Size { bytes: 0, limit }
+    }
+
+    /// Returns whether the count passed the limit; the converted value is then cut
+    /// short and must not be used.
+    pub(super) fn over(&self) -> bool {
+        self.bytes > self.limit
+    }
+
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
+    }
 }
 
 /// Converts like [`json_from_engine`] and adds the length of the result as compact
-/// JSON to `size`, so that the size limit needs no second walk.
-fn json_sized(value: &JValue, depth: usize, size: &mut usize) -> Value {
+/// JSON to `size`, so that the size limit needs no second walk. Stops converting once
+/// `size` is over its limit.
+fn json_sized(value: &JValue, depth: usize, size: &mut Size) -> Value {
     let json = match value {
         JValue::Null | JValue::Undefined => Value::Null,
         JValue::Bool(flag) => Value::Bool(*flag),
         JValue::Number(number) => json_number(*number),
         JValue::String(text) => {
-            *size += string_size(text);
+            size.bytes += string_size(text);
             return Value::String(text.to_string());
         }
         JValue::Array(items) if depth < DIRECT_DEPTH => {
-            *size += 2 + items.len().saturating_sub(1);
-            let items = items.iter().map(|item| json_sized(item, depth + 1, size));
+            size.bytes += 2 + items.len().saturating_sub(1);
+            let items = items
+                .iter()
+                .map_while(|item| (!size.over()).then(|| json_sized(item, depth + 1, size)));
             return Value::Array(items.collect());
         }
         JValue::Object(object) if depth < DIRECT_DEPTH => return json_object(object, depth, size),
         other => {
+            // Counted first, so that a deep value over the limit is never built.
+            let mut counted = 0;
+            let remaining = size.limit.saturating_sub(size.bytes);
+            if !count_within(other, remaining, &mut counted) {
+                size.bytes = size.bytes.saturating_add(counted);
+                return Value::Null;
+            }
             let json = serialized(other);
-            *size += json_size(&json);
+            size.bytes += json_size(&json);
             return json;
         }
     };
-    *size += scalar_size(&json);
+    size.bytes += scalar_size(&json);
     json
 }
 
 /// Converts like [`json_sized`], taking the value: an object or array that nothing
 /// else refers to gives up its keys and items instead of having them copied.
-fn json_owned(value: JValue, depth: usize, size: &mut usize) -> Value {
+fn json_owned(value: JValue, depth: usize, size: &mut Size) -> Value {
     match value {
         JValue::Array(items) if depth < DIRECT_DEPTH => {
-            *size += 2 + items.len().saturating_sub(1);
+            size.bytes += 2 + items.len().saturating_sub(1);
             let items = items.into_vec().into_iter();
             Value::Array(
                 items
-                    .map(|item| json_owned(item, depth + 1, size))
+                    .map_while(|item| (!size.over()).then(|| json_owned(item, depth + 1, size)))
                     .collect(),
             )
         }
@@ -367,39 +406,17 @@ fn json_owned(value: JValue, depth: usize, size: &mut usize) -> Value {
     }
 }
 
-fn json_object_owned(object: JMap, depth: usize, size: &mut usize) -> Value {
-    *size += 2 + object.len().saturating_sub(1);
-    let fields = object.into_inner().into_iter().map(|(key, field)| {
-        *size += string_size(&key) + 1;
-        (key, json_owned(field, depth + 1, size))
+fn json_object_owned(object: JMap, depth: usize, size: &mut Size) -> Value {
+    size.bytes += 2 + object.len().saturating_sub(1);
+    let fields = object.into_inner().into_iter().map_while(|(key, field)| {
+        size.bytes += string_size(&key) + 1;
+        (!size.over()).then(|| (key, json_owned(field, depth + 1, size)))
     });
     Value::Object(fields.collect())
 }
 
-/// Fails with [`TransformError::OutputTooLarge`] when `values` would convert to more
-/// than the output limit together.
-///
-/// The engine shares values, so a result that repeats one large value (`[1..20000].$$`)
-/// is cheap to build but huge as JSON. This walk counts the JSON without building it
-/// and stops as soon as the count passes the limit, so such a result is rejected in
-/// time proportional to the limit.
-fn check_output_size<'v>(
-    values: impl IntoIterator<Item = &'v JValue>,
-    limits: &Limits,
-) -> Result<(), TransformError> {
-    let limit = limits.max_output_bytes;
-    let mut counted = 0;
-    if values
-        .into_iter()
-        .all(|value| count_within(value, limit, &mut counted))
-    {
-        return Ok(());
-    }
-    Err(TransformError::OutputTooLarge { limit })
-}
-
 /// Adds the length of `value` as compact JSON to `counted`, as [`json_sized`] does,
-/// and returns false once `counted` passes `limit`. The count stops there, so it is a
+/// without building it, and returns false once `counted` passes `limit`. The count stops there, so it is a
 /// lower bound of the size when false.
 fn count_within(value: &JValue, limit: usize, counted: &mut usize) -> bool {
     *counted += match value {
@@ -460,14 +477,14 @@ fn js_whole_number(number: f64) -> Option<u64> {
     format!("{digits}{}", "0".repeat(zeros)).parse().ok()
 }
 
-fn json_object(object: &JMap, depth: usize, size: &mut usize) -> Value {
+fn json_object(object: &JMap, depth: usize, size: &mut Size) -> Value {
     if let Some(text) = date_time_text(object) {
         return json_sized(text, depth + 1, size);
     }
-    *size += 2 + object.len().saturating_sub(1);
-    let fields = object.iter().map(|(key, field)| {
-        *size += string_size(key) + 1;
-        (key.clone(), json_sized(field, depth + 1, size))
+    size.bytes += 2 + object.len().saturating_sub(1);
+    let fields = object.iter().map_while(|(key, field)| {
+        size.bytes += string_size(key) + 1;
+        (!size.over()).then(|| (key.clone(), json_sized(field, depth + 1, size)))
     });
     Value::Object(fields.collect())
 }
@@ -762,8 +779,8 @@ mod tests {
 
     #[test]
     fn output_size_matches_compact_text() {
-        let mut size = 0;
+        let mut size = Size::unbounded();
         let json = json_sized(&to_engine(&sample(), &mut 0), 0, &mut size);
-        assert_eq!(size, json.to_string().len());
+        assert_eq!(size.bytes(), json.to_string().len());
     }
 }

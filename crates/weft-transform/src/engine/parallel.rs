@@ -24,7 +24,7 @@ use jsonata_core::evaluator::CancelToken;
 use jsonata_core::value::{JArray, JValue};
 use serde_json::{Map, Value};
 
-use super::{check_output_size, evaluation_error, evaluator, json_owned, parsed, to_engine};
+use super::{Size, evaluation_error, evaluator, json_owned, parsed, to_engine};
 use crate::transform::EvalResult;
 use crate::{Limits, TransformError};
 
@@ -383,12 +383,17 @@ fn map_slice(
     let mut items = items.into_vec();
     items.truncate(items.len().saturating_sub(END_MARKS));
 
-    check_output_size(&items, limits)?;
-    let mut output_bytes = 0;
+    let mut size = Size::within(limits.max_output_bytes);
     let results = items
         .into_iter()
-        .map(|item| json_owned(item, 1, &mut output_bytes))
+        .map_while(|item| (!size.over()).then(|| json_owned(item, 1, &mut size)))
         .collect();
+    if size.over() {
+        return Err(TransformError::OutputTooLarge {
+            limit: limits.max_output_bytes,
+        });
+    }
+    let output_bytes = size.bytes();
     Ok(Slice {
         results,
         input_bytes,
