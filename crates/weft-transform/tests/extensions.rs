@@ -247,3 +247,19 @@ fn sign_keys_a_number_secret_by_its_text() -> Result<(), TransformError> {
     assert_ne!(number, empty);
     Ok(())
 }
+
+/// Values from @truto/truto-jsonata 3.0.6 (Luxon 3.5.0): comparing with a value that
+/// is not a date-time gives false from `hasSame` and no value from `equals`.
+#[test]
+fn date_comparisons_with_non_date_times() -> Result<(), TransformError> {
+    let date = "$dtFromIso('2024-03-12T12:00:00Z')";
+    let has_same = eval(&format!("{date}.hasSame('2024-03-12', 'day')"), json!(null))?;
+    assert_eq!(has_same, Some(json!(false)));
+    assert_eq!(eval(&format!("{date}.equals('x')"), json!(null))?, None);
+    let other = "$dtFromIso('2024-03-12T01:00:00Z')";
+    let same_day = eval(&format!("{date}.hasSame({other}, 'day')"), json!(null))?;
+    assert_eq!(same_day, Some(json!(true)));
+    let equal = eval(&format!("{date}.equals({date})"), json!(null))?;
+    assert_eq!(equal, Some(json!(true)));
+    Ok(())
+}

@@ -489,8 +489,10 @@ $merge([$__dtFields($m), {
   'toRelative': function($o) { $__dtText($m, 'relative', $o, $ref($o.base)) },
   'diff': function($o, $u) { $dur($__dtText($m, 'diff', $ref($o), $u)) },
   'diffNow': function($u) { $dur($__dtText($m, 'diffNow', null, $u)) },
-  'hasSame': function($o, $u) { $__dtHasSame($m, $o.toMillis(), $u) },
-  'equals': function($o) { $o.toMillis() = $__dtText($m, 'millis') and $o.zoneName = $__dtFields($m).zoneName }
+  'hasSame': function($o, $u) { $type($o.toMillis) = 'function'
+    ? $__dtHasSame($m, $o.toMillis(), $u) : false },
+  'equals': function($o) { $type($o.toMillis) = 'function'
+    ? ($o.toMillis() = $__dtText($m, 'millis') and $o.zoneName = $__dtFields($m).zoneName) }
 }])
 ) }";
 
