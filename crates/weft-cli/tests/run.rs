@@ -40,6 +40,20 @@ fn open_store(data: &Path) -> Result<weft::Store, weft::store::StoreError> {
     weft::Store::open_with(data, &weft::store::StoreOptions::key_file_only())
 }
 
+/// Stores a Notion account whose access token is the secret `token`.
+fn create_notion_account(
+    store: &weft::Store,
+    token: &str,
+) -> Result<weft::store::Account, Box<dyn std::error::Error>> {
+    Ok(store.create_account(weft::store::NewAccount {
+        environment: "default".into(),
+        connector: "notion".into(),
+        context: serde_json::from_value(json!({"access_token": token}))?,
+        base_url: None,
+        secret_fields: vec!["access_token".into()],
+    })?)
+}
+
 /// A fresh folder under the system temp folder, removed when dropped.
 struct TempDir(PathBuf);
 
@@ -298,14 +312,7 @@ fn stored_account_is_used_with_its_context() -> TestResult {
     let data = dir.0.join("data");
     let account_id = {
         let store = open_store(&data)?;
-        let account = store.create_account(weft::store::NewAccount {
-            environment: "default".into(),
-            connector: "notion".into(),
-            context: serde_json::from_value(json!({"access_token": "stored-secret-987654"}))?,
-            base_url: None,
-            secret_fields: vec!["access_token".into()],
-        })?;
-        account.id
+        create_notion_account(&store, "stored-secret-987654")?.id
     };
     let spec = write_spec(&dir, &loop_spec())?;
     let output = weft_run(&dir, &spec, &["--account", &account_id])?;
@@ -352,13 +359,7 @@ fn needs_reauth_account_exits_one_with_message() -> TestResult {
     let data = dir.0.join("data");
     let account_id = {
         let store = open_store(&data)?;
-        let account = store.create_account(weft::store::NewAccount {
-            environment: "default".into(),
-            connector: "notion".into(),
-            context: serde_json::from_value(json!({"access_token": "revoked-secret-123456"}))?,
-            base_url: None,
-            secret_fields: vec!["access_token".into()],
-        })?;
+        let account = create_notion_account(&store, "revoked-secret-123456")?;
         let status = weft::store::AccountStatus::NeedsReauth;
         store.set_status(&account.id, status, Some("token revoked".into()))?;
         account.id
@@ -480,14 +481,7 @@ fn rust_log_trace_shows_logs_without_secrets() -> TestResult {
     let data = dir.0.join("data");
     let account_id = {
         let store = open_store(&data)?;
-        let account = store.create_account(weft::store::NewAccount {
-            environment: "default".into(),
-            connector: "notion".into(),
-            context: serde_json::from_value(json!({"access_token": "traced-secret-24680"}))?,
-            base_url: None,
-            secret_fields: vec!["access_token".into()],
-        })?;
-        account.id
+        create_notion_account(&store, "traced-secret-24680")?.id
     };
     let mut spec = loop_spec();
     spec["args"]["page_ids"] = json!(["page-1", "page-missing", "page-garbled"]);
