@@ -243,8 +243,7 @@ fn register_natives(evaluator: &mut Evaluator, max_argument_bytes: usize) {
                 direct::notion_to_markdown(call, args)
             }),
             _ => evaluator.register_fn(name, move |args: &[JValue]| {
-                check_argument_size(function, args, max_argument_bytes)?;
-                call_native(call, args)
+                call_native(function, call, args, max_argument_bytes)
             }),
         };
         // Names are fixed at build time and tested, so a clash is a bug in the
@@ -265,7 +264,8 @@ type EngineFn = fn(&[JValue]) -> Result<JValue, EvaluatorError>;
 const ENGINE_OVERRIDES: &[(&str, EngineFn)] = &[("merge", direct::merge)];
 
 /// Fails when the arguments of `$function` would convert to more JSON than `limit`,
-/// before any of it is built (see [`Size`]).
+/// before any of it is built (see [`Size`]). For natives that convert only parts of
+/// their arguments; [`call_native`] counts while it converts.
 fn check_argument_size(
     function: &str,
     args: &[JValue],
@@ -278,14 +278,35 @@ fn check_argument_size(
     {
         return Ok(());
     }
-    Err(EvaluatorError::EvaluationError(format!(
-        "${function}: arguments take more than {limit} bytes as JSON, the transform output limit"
-    )))
+    Err(arguments_too_large(function, limit))
 }
 
-fn call_native(call: NativeFn, args: &[JValue]) -> Result<JValue, EvaluatorError> {
-    let args: Vec<Option<Value>> = args.iter().map(to_json).collect();
-    native_result(call(&args))
+fn arguments_too_large(function: &str, limit: usize) -> EvaluatorError {
+    EvaluatorError::EvaluationError(format!(
+        "${function}: arguments take more than {limit} bytes as JSON, the transform output limit"
+    ))
+}
+
+/// Calls a native function with its arguments converted to JSON, failing once they
+/// pass `limit` bytes together.
+fn call_native(
+    function: &str,
+    call: NativeFn,
+    args: &[JValue],
+    limit: usize,
+) -> Result<JValue, EvaluatorError> {
+    let mut size = Size::within(limit);
+    let converted: Vec<Option<Value>> = args
+        .iter()
+        .map_while(|arg| {
+            let json = (!arg.is_undefined()).then(|| json_sized(arg, 0, &mut size));
+            (!size.over()).then_some(json)
+        })
+        .collect();
+    if size.over() {
+        return Err(arguments_too_large(function, limit));
+    }
+    native_result(call(&converted))
 }
 
 /// Converts what a native function returned to the engine's result.

@@ -9,12 +9,13 @@
 //! An expression is split only when splitting cannot change its result: the whole
 //! expression is `$map(a.b.c, function($r) {...})` where `a.b.c` names fields of
 //! objects and reaches an array of objects, and the function's body does not read the
-//! evaluation's input. The body is checked without running it: it must not use `$`
+//! evaluation's input. The body is checked without running it. It must not use `$`
 //! or a bare field name where the input is the context, nor `$$`, `%`, `$now`,
-//! `$millis` or `$eval`, nor call a function with fewer arguments than it needs
-//! (JSONata then passes the input in their place), nor name such a function as a
-//! value, since a later call could give it any number of arguments. Each thread evaluates with an
-//! empty object as its input, which the checked body never reads.
+//! `$millis` or `$eval`. It must not call a function with fewer arguments than it
+//! needs, because JSONata then passes the input in their place. Nor may it name such
+//! a function as a value, because a later call could give it any number of arguments.
+//! Each thread evaluates with an empty object as its input, which the checked body
+//! never reads.
 
 use std::num::NonZero;
 use std::thread;
@@ -87,8 +88,8 @@ pub(super) fn evaluate(
     if records.len() < limits.parallel_min_items || !records.iter().all(Value::is_object) {
         return None;
     }
-    // One thread fails on a sequence longer than the limit, where a slice (with its
-    // end marks) might not; such an evaluation runs on one thread and fails there.
+    // One thread fails on a sequence longer than the limit, where a slice with its end
+    // marks might not. Such an evaluation runs on one thread, so it fails there.
     if records.len() + END_MARKS > limits.max_sequence_length {
         return None;
     }
@@ -413,6 +414,7 @@ fn join(slices: Vec<Result<Slice, TransformError>>, records: usize, limits: &Lim
             limit: limits.max_input_bytes,
         });
     }
+
     let count: usize = slices.iter().map(|slice| slice.results.len()).sum();
     let result_bytes: usize = slices.iter().map(|slice| slice.output_bytes).sum();
     // No result is no output, which one thread returns without measuring.
@@ -426,6 +428,7 @@ fn join(slices: Vec<Result<Slice, TransformError>>, records: usize, limits: &Lim
             limit: limits.max_output_bytes,
         });
     }
+
     let mut results = Vec::with_capacity(count);
     for slice in slices {
         results.extend(slice.results);
