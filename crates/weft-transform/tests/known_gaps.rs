@@ -1,5 +1,5 @@
-//! Cases of the official JSONata suite that Weft answers differently on purpose or
-//! cannot answer, each pinned by a test so that a change in behaviour is noticed.
+//! Cases of the official JSONata suite where Weft's result differs on purpose or
+//! cannot match, each pinned by a test so that a change in behaviour is noticed.
 //! `conformance-known-failures.txt` lists the suite cases these tests stand for.
 
 use serde_json::{Map, Value, json};

@@ -65,7 +65,7 @@ fn read_input(path: &str) -> anyhow::Result<Value> {
             .with_context(|| format!("failed to read input file '{path}'"))?
     };
     serde_json::from_str(&text).map_err(|error| {
-        // serde_json stops at 128 levels of nesting; say so rather than "not valid".
+        // serde_json stops at 128 levels of nesting, so the message names that limit.
         if error.to_string().starts_with("recursion limit exceeded") {
             anyhow::anyhow!(
                 "input '{path}' is nested more than 128 levels deep, which weft does not read \
